@@ -1,0 +1,388 @@
+"""What a notebook binds to: an :class:`Assignment` (graded) or a :class:`Practice` (lesson).
+
+Both ask questions with the same methods (``single_choice``, ``multiple_choice``,
+``numeric``, ``ranking``, ``matching``) and accept typed answers with
+``answer(question_id, value)``. An assignment keeps answers in its answer sheet
+and offers ``require`` and ``grade`` for nbgrader test cells; a practice keeps
+answers in memory and gives immediate feedback from keys written in the lesson.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from .answers import AnswerSheet, sheet_path
+from .grading import AnswerMissing, points_earned
+from .questions import (
+    InvalidAnswer,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    Question,
+    Ranking,
+    SingleChoice,
+)
+from .runmode import grading_mode
+from .widgets import GREEN, GREY, RED, WIDGET_FOR_KIND, NumericWidget, status_html
+
+EXAMPLE_ANSWER = {
+    "single": lambda q: q.options[0],
+    "multiple": lambda q: list(q.options[:2]),
+    "numeric": lambda q: q.low,
+    "ranking": lambda q: list(q.items),
+    "matching": lambda q: {q.left[0]: q.right[0]},
+}
+
+
+def _display(obj) -> None:
+    """Show ``obj`` in the notebook; outside IPython (tests, scripts) do nothing."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return
+    if get_ipython() is not None:
+        display(obj)
+
+
+class _Questions:
+    """Question factories shared by assignments and practice."""
+
+    variable = "hw"
+
+    def __init__(self):
+        self.questions: dict[str, Question] = {}
+        self.widgets: dict[str, object] = {}
+
+    def _ask(self, question: Question, on_change=None, **options):
+        self.questions[question.id] = question
+        widget = WIDGET_FOR_KIND[question.kind](question, self, on_change=on_change, **options)
+        self.widgets[question.id] = widget
+        _display(widget)
+        return widget
+
+    def single_choice(self, question_id: str, prompt: str, options, **extra):
+        """Ask for exactly one of ``options``; shows radio buttons."""
+        return self._ask(SingleChoice(question_id, prompt, options=tuple(options)), **extra)
+
+    def multiple_choice(self, question_id: str, prompt: str, options, **extra):
+        """Ask for every option that applies; shows a checkbox per option."""
+        return self._ask(MultipleChoice(question_id, prompt, options=tuple(options)), **extra)
+
+    def numeric(
+        self,
+        question_id: str,
+        prompt: str,
+        low: float,
+        high: float,
+        step: float,
+        unit: str = "",
+        slider: bool = True,
+        on_change=None,
+        **extra,
+    ):
+        """Ask for a number between ``low`` and ``high``; a slider, or a text box.
+
+        ``on_change(value)`` is called with each new value (and the restored one),
+        for example to redraw a plot.
+        """
+        question = Numeric(
+            question_id, prompt, low=float(low), high=float(high), step=float(step), unit=unit
+        )
+        return self._ask(question, on_change=on_change, slider=slider, **extra)
+
+    def ranking(self, question_id: str, prompt: str, items, **extra):
+        """Ask for an order of ``items``, first to last."""
+        return self._ask(Ranking(question_id, prompt, items=tuple(items)), **extra)
+
+    def matching(self, question_id: str, prompt: str, left, right, **extra):
+        """Ask to match each item of ``left`` with one of ``right``."""
+        return self._ask(
+            Matching(question_id, prompt, left=tuple(left), right=tuple(right)), **extra
+        )
+
+    def _question(self, question_id: str) -> Question:
+        try:
+            return self.questions[question_id]
+        except KeyError:
+            raise AnswerMissing(
+                f"Question {question_id} has not been asked in this session yet: "
+                "run the cells above this one first (Run > Run All Above Selected Cell)."
+            ) from None
+
+    def example_call(self, question: Question) -> str:
+        """A line the learner could type to answer ``question`` without widgets."""
+        return (
+            f"{self.variable}.answer({question.id!r}, {EXAMPLE_ANSWER[question.kind](question)!r})"
+        )
+
+    def feedback(self, question: Question, value) -> str:
+        """Feedback shown under a widget after each change (none by default)."""
+        return ""
+
+
+class Assignment(_Questions):
+    """Binds a graded notebook to its answer sheet, ``<name>.answers.json`` beside it.
+
+    Args:
+        name: the assignment's name, which is also the notebook's file stem.
+        folder: where the sheet lives; by default the kernel's working folder,
+            which Jupyter and nbgrader both set to the notebook's folder.
+    """
+
+    def __init__(self, name: str, folder: Path | None = None):
+        super().__init__()
+        self.name = name
+        self.mode = grading_mode()
+        self.sheet = AnswerSheet(
+            sheet_path(folder or Path.cwd(), name), name, read_only=self.mode is not None
+        )
+        # Answers typed with answer() while nbgrader runs the notebook: kept in memory,
+        # never written, so the instructor's solution cells can answer during validate.
+        self.typed: dict[str, object] = {}
+        if self.sheet.problem:
+            _display(_Box(self._problem_text(), RED))
+
+    def _problem_text(self) -> str:
+        text = f"Your answer sheet could not be read: {self.sheet.problem}."
+        if self.sheet.set_aside_as:
+            text += (
+                f" Nothing is lost: the file was kept as {self.sheet.set_aside_as.name}, "
+                "and a fresh sheet starts now. Answer the questions again, or ask for help "
+                "to recover the old answers from that file."
+            )
+        return text
+
+    # --- the binder protocol used by the widgets ---------------------------------
+    def restore(self, question: Question):
+        """The saved answer of ``question`` (or None) and the status line to show."""
+        try:
+            value = self._saved_value(question)
+        except AnswerMissing as problem:
+            return None, status_html(str(problem), RED)
+        if value is None:
+            message = "Not answered yet."
+            if self.mode:
+                message = "Not answered (graded copy: answers are read here, never changed)."
+            return None, status_html(message)
+        return value, status_html("✓ Saved answer restored.", GREEN)
+
+    def record(self, question: Question, value) -> str:
+        """Save ``value`` at once and return the status line saying whether it stuck."""
+        if self.mode:
+            return status_html("Graded copy: this change is not saved.", GREY)
+        try:
+            entry = self.sheet.save(question.id, question.kind, value)
+        except OSError as error:  # a full disk, a read-only folder...
+            return status_html(
+                f"✗ Not saved: {error.strerror or error}. Your earlier answer "
+                "is still on disk; free some space and answer again.",
+                RED,
+            )
+        clock = datetime.fromisoformat(entry.saved).astimezone().strftime("%H:%M:%S")
+        return status_html(f"✓ Saved at {clock}", GREEN)
+
+    # --- reading answers ---------------------------------------------------------
+    def _saved_value(self, question: Question):
+        if question.id in self.typed:
+            return self.typed[question.id]
+        entry = self.sheet.get(question.id)
+        if entry is None:
+            return None
+        try:
+            if entry.kind != question.kind:
+                raise InvalidAnswer(
+                    f"saved as a {entry.kind} answer, but this is a {question.kind} question"
+                )
+            return question.check(entry.value)
+        except InvalidAnswer as error:
+            raise AnswerMissing(
+                f"{self.sheet.path.name}, question {question.id!r}: the saved "
+                f"answer cannot be used ({error}). Answer it again."
+            ) from None
+
+    def answer(self, question_id: str, value) -> None:
+        """Record an answer by typing, for places where the widgets do not show."""
+        question = self._question(question_id)
+        try:
+            value = question.check(value)
+        except InvalidAnswer as error:
+            raise ValueError(
+                f"Question {question_id}: {error}. For example: {self.example_call(question)}"
+            ) from None
+        if self.mode:
+            self.typed[question_id] = value
+            message = status_html("Answer given in code (graded copy: not written).", GREY)
+        else:
+            message = self.record(question, value)
+        widget = self.widgets.get(question_id)
+        if widget is not None:
+            widget.show_value(value, message)
+
+    def value_of(self, question_id: str):
+        """The learner's answer to ``question_id``; raises :class:`AnswerMissing` if none."""
+        question = self._question(question_id)
+        value = self._saved_value(question)
+        if value is None:
+            reason = ""
+            if self.sheet.problem:
+                reason = f" (the answer sheet could not be read: {self.sheet.problem})"
+            elif not self.sheet.path.exists() and not self.typed:
+                reason = (
+                    f" (there is no {self.sheet.path.name} beside the notebook: it must be "
+                    "handed in together with the notebook)"
+                )
+            raise AnswerMissing(
+                f"Question {question_id} has no saved answer{reason}. Choose your answer in the "
+                "widget above and wait for the green ✓ Saved mark."
+            )
+        return value
+
+    # --- for nbgrader test cells -------------------------------------------------
+    def require(self, question_id: str) -> None:
+        """A visible test: raise a clear message unless ``question_id`` is answered."""
+        self.value_of(question_id)
+
+    def grade(
+        self,
+        question_id: str,
+        key,
+        points: float,
+        tolerance: float | None = None,
+        hints: dict | None = None,
+    ) -> float:
+        """Score the answer against ``key`` and return the points earned.
+
+        Use as the last line of a hidden test block, with ``points`` equal to the
+        cell's points: nbgrader reads the value as partial credit.
+        """
+        question = self._question(question_id)
+        return points_earned(
+            question, self.value_of(question_id), key, points, tolerance=tolerance, hints=hints
+        )
+
+    def check_complete(self) -> dict:
+        """Show which questions are answered, and return the same as a dictionary."""
+        answered, missing = [], []
+        for question_id, question in self.questions.items():
+            try:
+                (answered if self._saved_value(question) is not None else missing).append(
+                    question_id
+                )
+            except AnswerMissing:
+                missing.append(question_id)
+        unknown = sorted(set(self.sheet.answers) - set(self.questions))
+        summary = {
+            "answered": answered,
+            "missing": missing,
+            "unknown": unknown,
+            "sheet": str(self.sheet.path),
+        }
+        if missing:
+            text = (
+                f"{len(answered)} of {len(self.questions)} widget questions answered. "
+                f"Still open: {', '.join(missing)}."
+            )
+            colour = RED
+        else:
+            text = (
+                f"All {len(answered)} widget questions are answered and saved in "
+                f"{self.sheet.path.name}. Hand that file in together with this notebook."
+            )
+            colour = GREEN
+        if unknown:
+            text += (
+                f" The sheet also holds answers to questions this notebook does not ask: {unknown}."
+            )
+        _display(_Box(text, colour))
+        return summary
+
+
+class Practice(_Questions):
+    """Practice questions for lessons: immediate feedback, nothing saved or graded.
+
+    Each question method takes ``correct=`` (the key, visible in the lesson on
+    purpose), and optionally ``explain=`` (shown once the answer is right),
+    ``hints=`` (messages for particular wrong answers) and, for numbers,
+    ``tolerance=``.
+    """
+
+    variable = "practice"
+
+    def __init__(self):
+        super().__init__()
+        self.keys: dict[str, dict] = {}
+        self.answers: dict[str, object] = {}
+
+    def _ask(
+        self,
+        question,
+        on_change=None,
+        correct=None,
+        explain="",
+        hints=None,
+        tolerance=None,
+        **options,
+    ):
+        if correct is None:
+            raise ValueError(f"practice question {question.id!r} needs correct=")
+        self.keys[question.id] = {
+            "key": question.check(correct),
+            "explain": explain,
+            "hints": hints or {},
+            "tolerance": tolerance,
+        }
+        return super()._ask(question, on_change=on_change, **options)
+
+    def restore(self, question: Question):
+        """Practice answers live for the session only."""
+        value = self.answers.get(question.id)
+        return value, status_html("Practice: try an answer and see feedback at once.")
+
+    def record(self, question: Question, value) -> str:
+        """Keep the answer in memory."""
+        self.answers[question.id] = value
+        return status_html("Practice: not graded.")
+
+    def feedback(self, question: Question, value) -> str:
+        """Right, partly right or not yet, with the explanation or a hint."""
+        spec = self.keys[question.id]
+        try:
+            points_earned(question, value, spec["key"], 1.0, spec["tolerance"], spec["hints"])
+        except AssertionError as wrong:
+            return status_html(f"✗ Not yet. {str(wrong).split(': ', 1)[-1]}", RED)
+        fraction, message = (
+            question.score(value, spec["key"], tolerance=spec["tolerance"] or 0)
+            if question.kind == "numeric"
+            else question.score(value, spec["key"])
+        )
+        if fraction < 1:
+            return status_html(f"◐ Partly right. {message}", GREY)
+        return status_html(f"✓ Right. {spec['explain']}".strip(), GREEN)
+
+    def answer(self, question_id: str, value) -> None:
+        """Answer by typing; feedback is shown under the widget."""
+        widget = self.widgets.get(question_id) or self._question(question_id)
+        widget.value = value
+        print(f"{question_id}: {self.feedback(widget.question, widget.value)}")
+
+
+class _Box:
+    """A coloured message box that also reads well as plain text."""
+
+    def __init__(self, text: str, colour: str):
+        self.text, self.colour = text, colour
+
+    def _repr_html_(self):
+        return (
+            f'<div class="aicareer-message" style="border-left:4px solid {self.colour};'
+            f'padding:4px 10px">{escape(self.text)}</div>'
+        )
+
+    def __repr__(self):
+        return self.text
+
+
+__all__ = ["Assignment", "Practice", "NumericWidget"]

@@ -1,0 +1,269 @@
+"""Exercise widgets: one class per question kind, all with the same frame.
+
+A :class:`QuestionWidget` shows the prompt, the controls, a status line (the
+"saved" mark) and a feedback line. It does not know where answers are kept:
+it asks a *binder* (an :class:`~aicareer.assignment.Assignment` or a
+:class:`~aicareer.assignment.Practice`) to restore and to record them.
+
+Every widget has a Python ``.value`` (None until answered) that can be set in
+code, which is how the headless tests drive them; the controls set the same value.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as widgets
+
+from .questions import Matching, MultipleChoice, Numeric, Question, Ranking, SingleChoice
+
+GREEN, RED, GREY = "#1a7f37", "#b42318", "#5f6b7a"
+
+
+def status_html(text: str, colour: str = GREY) -> str:
+    """A small coloured status line."""
+    return f'<span class="aicareer-status" style="color:{colour}">{escape(text)}</span>'
+
+
+class QuestionWidget(widgets.VBox):
+    """The shared frame: prompt, controls, status line and feedback line."""
+
+    def __init__(self, question: Question, binder, on_change=None):
+        self.question = question
+        self._binder = binder
+        self._on_change = [on_change] if on_change else []
+        self._value = None
+        self._quiet = False  # True while we set controls ourselves, so nothing is saved
+        self.status = widgets.HTML(status_html("Not answered yet."))
+        self.feedback = widgets.HTML()
+        prompt = widgets.HTML(f"<b>{escape(question.prompt)}</b>")
+        super().__init__(
+            children=[prompt, self._build_controls(), self.status, self.feedback],
+            layout=widgets.Layout(border="1px solid #d0d7de", padding="6px 10px", margin="6px 0"),
+        )
+        self.add_class("aicareer-question")
+        self.add_class(f"aicareer-{question.kind}")
+        restored, message = binder.restore(question)
+        if restored is not None:
+            self._show(restored)
+            self._value = restored
+        self.status.value = message
+        if restored is not None:
+            self._notify(restored)
+
+    # Subclasses: build the controls, show a value in them, read a value from them.
+    def _build_controls(self) -> widgets.Widget:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _show(self, value) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def value(self):
+        """The current answer, or None if the learner has not answered yet."""
+        return self._value
+
+    @value.setter
+    def value(self, new_value):
+        new_value = self.question.check(new_value)
+        self._show(new_value)
+        self._commit(new_value)
+
+    def show_value(self, value, message: str) -> None:
+        """Display ``value`` (recorded elsewhere, e.g. typed) without recording it again."""
+        self._show(value)
+        self._value = value
+        self.status.value = message
+        self._notify(value)
+
+    def _show_quietly(self, show) -> None:
+        self._quiet = True
+        try:
+            show()
+        finally:
+            self._quiet = False
+
+    def _commit(self, value) -> None:
+        """Called whenever the learner changes the answer: record it and report."""
+        self._value = value
+        self.status.value = self._binder.record(self.question, value)
+        self.feedback.value = self._binder.feedback(self.question, value)
+        self._notify(value)
+
+    def _changed(self, value) -> None:
+        if not self._quiet:
+            self._commit(value)
+
+    def _notify(self, value) -> None:
+        for callback in self._on_change:
+            callback(value)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Where widgets cannot render (a plain viewer, some editors), front ends show
+        # text/plain: make that tell the learner how to answer by typing instead.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle:
+            data = bundle[0] if isinstance(bundle, tuple) else bundle
+            data["text/plain"] = self.fallback_text()
+        return bundle
+
+    def fallback_text(self) -> str:
+        """What a learner sees where widgets do not render."""
+        example = self._binder.example_call(self.question)
+        return (
+            f"Question {self.question.id}: {self.question.prompt}\n"
+            f"(If no buttons appear here, answer by typing in a new cell: {example})"
+        )
+
+
+class SingleChoiceWidget(QuestionWidget):
+    """Radio buttons: one option."""
+
+    question: SingleChoice
+
+    def _build_controls(self):
+        self.control = widgets.RadioButtons(
+            options=list(self.question.options), value=None, layout={"width": "max-content"}
+        )
+        self.control.observe(lambda change: self._changed(change["new"]), names="value")
+        return self.control
+
+    def _show(self, value):
+        self._show_quietly(lambda: setattr(self.control, "value", value))
+
+
+class MultipleChoiceWidget(QuestionWidget):
+    """A checkbox per option: every option that applies."""
+
+    question: MultipleChoice
+
+    def _build_controls(self):
+        self.boxes = [
+            widgets.Checkbox(value=False, description=option, indent=False)
+            for option in self.question.options
+        ]
+        for box in self.boxes:
+            box.observe(lambda change: self._changed(self._read()), names="value")
+        return widgets.VBox(self.boxes)
+
+    def _read(self):
+        return [box.description for box in self.boxes if box.value]
+
+    def _show(self, value):
+        def show():
+            for box in self.boxes:
+                box.value = box.description in value
+
+        self._show_quietly(show)
+
+
+class NumericWidget(QuestionWidget):
+    """A slider or a text box for a number within a range."""
+
+    question: Numeric
+
+    def __init__(self, question, binder, on_change=None, slider=True):
+        self._slider = slider
+        super().__init__(question, binder, on_change)
+
+    def _build_controls(self):
+        q = self.question
+        common = dict(value=q.low, min=q.low, max=q.high, step=q.step, continuous_update=False)
+        if self._slider:
+            self.control = widgets.FloatSlider(readout_format=".4g", **common)
+        else:
+            self.control = widgets.BoundedFloatText(**common)
+        self.control.layout.width = "420px"
+        self.control.observe(lambda change: self._changed(float(change["new"])), names="value")
+        unit = widgets.HTML(escape(q.unit)) if q.unit else widgets.HTML()
+        return widgets.HBox([self.control, unit])
+
+    def _show(self, value):
+        self._show_quietly(lambda: setattr(self.control, "value", value))
+
+
+class RankingWidget(QuestionWidget):
+    """The items in a list with buttons to move each one up or down."""
+
+    question: Ranking
+
+    def _build_controls(self):
+        self.order = list(self.question.items)
+        self.rows = widgets.VBox()
+        self.keep = widgets.Button(description="Save this order", tooltip="Save the order shown")
+        self.keep.on_click(lambda _: self._changed(list(self.order)))
+        self._draw_rows()
+        return widgets.VBox([self.rows, self.keep])
+
+    def _draw_rows(self):
+        rows = []
+        for position, item in enumerate(self.order):
+            up = widgets.Button(
+                description="▲",
+                tooltip=f"Move up: {item}",
+                layout={"width": "36px"},
+                disabled=position == 0,
+            )
+            down = widgets.Button(
+                description="▼",
+                tooltip=f"Move down: {item}",
+                layout={"width": "36px"},
+                disabled=position == len(self.order) - 1,
+            )
+            up.on_click(lambda _, p=position: self.move(p, p - 1))
+            down.on_click(lambda _, p=position: self.move(p, p + 1))
+            label = widgets.HTML(f"{position + 1}. {escape(item)}")
+            rows.append(widgets.HBox([up, down, label]))
+        self.rows.children = rows
+
+    def move(self, source: int, target: int) -> None:
+        """Move the item at ``source`` to ``target`` (0-based) and save the new order."""
+        if 0 <= target < len(self.order):
+            self.order.insert(target, self.order.pop(source))
+            self._draw_rows()
+            self._changed(list(self.order))
+
+    def _show(self, value):
+        self.order = list(value)
+        self._draw_rows()
+
+
+class MatchingWidget(QuestionWidget):
+    """A drop-down per item on the left, choosing its match on the right."""
+
+    question: Matching
+    PLACEHOLDER = "(choose)"
+
+    def _build_controls(self):
+        self.menus = {}
+        rows = []
+        for item in self.question.left:
+            menu = widgets.Dropdown(
+                options=[(self.PLACEHOLDER, None)] + [(r, r) for r in self.question.right],
+                value=None,
+                layout={"width": "auto"},
+            )
+            menu.observe(lambda change: self._changed(self._read()), names="value")
+            self.menus[item] = menu
+            label = widgets.HTML(escape(item), layout={"width": "45%"})
+            rows.append(widgets.HBox([label, menu]))
+        return widgets.VBox(rows)
+
+    def _read(self):
+        return {item: menu.value for item, menu in self.menus.items() if menu.value is not None}
+
+    def _show(self, value):
+        def show():
+            for item, menu in self.menus.items():
+                menu.value = value.get(item)
+
+        self._show_quietly(show)
+
+
+WIDGET_FOR_KIND = {
+    "single": SingleChoiceWidget,
+    "multiple": MultipleChoiceWidget,
+    "numeric": NumericWidget,
+    "ranking": RankingWidget,
+    "matching": MatchingWidget,
+}
