@@ -1,0 +1,103 @@
+"""Scoring in test cells: points earned, hints, partial credit, nothing on stderr."""
+
+import warnings
+
+import pytest
+
+from aicareer import AnswerMissing, Assignment, WrongAnswer
+from aicareer.questions import Matching, MultipleChoice, Numeric, Ranking, SingleChoice
+
+NAME = "04-scoping-under-uncertainty"
+
+
+@pytest.fixture
+def hw(tmp_path, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    return Assignment(NAME, folder=tmp_path)
+
+
+def test_single_choice_right_earns_all_points(hw):
+    hw.single_choice("6.1", "Plan?", ["Aim first", "Fire first"])
+    hw.widgets["6.1"].value = "Aim first"
+    assert hw.grade("6.1", "Aim first", points=2) == 2
+
+
+def test_single_choice_wrong_raises_the_matching_hint(hw):
+    hw.single_choice("6.1", "Plan?", ["Aim first", "Fire first"])
+    hw.widgets["6.1"].value = "Fire first"
+    with pytest.raises(WrongAnswer, match="A failed launch costs"):
+        hw.grade("6.1", "Aim first", points=1, hints={"Fire first": "A failed launch costs..."})
+
+
+def test_missing_answer_raises_with_guidance(hw):
+    hw.single_choice("6.1", "Plan?", ["Aim first", "Fire first"])
+    with pytest.raises(AnswerMissing, match="no saved answer.*must be handed in"):
+        hw.grade("6.1", "Aim first", points=1)
+    with pytest.raises(AnswerMissing, match="has not been asked"):
+        hw.require("7.7")
+
+
+def test_multiple_choice_partial_credit_in_points(hw, capsys):
+    hw.multiple_choice("2.2", "Which?", ["a", "b", "c", "d"])
+    hw.widgets["2.2"].value = ["a"]
+    assert hw.grade("2.2", ["a", "b"], points=2) == 1.0
+    assert "partly right" in capsys.readouterr().out
+    hw.widgets["2.2"].value = ["a", "b", "c"]
+    assert hw.grade("2.2", ["a", "b"], points=2) == 1.0, "a wrong tick cancels a right one"
+    hw.widgets["2.2"].value = ["c", "d"]
+    with pytest.raises(WrongAnswer):
+        hw.grade("2.2", ["a", "b"], points=2)
+
+
+def test_numeric_tolerance_is_inclusive(hw):
+    hw.numeric("4.2", "Week?", 0, 40, 1)
+    for value, earns in [(17, 2), (18, 2), (16, 2), (19, None), (15, None)]:
+        hw.widgets["4.2"].value = value
+        if earns is None:
+            with pytest.raises(WrongAnswer, match="too (high|low)"):
+                hw.grade("4.2", 17, points=2, tolerance=1)
+        else:
+            assert hw.grade("4.2", 17, points=2, tolerance=1) == earns
+
+
+def test_ranking_scores_by_pairs_in_order():
+    q = Ranking("r", "Order", items=("a", "b", "c", "d"))
+    assert q.score(["a", "b", "c", "d"], ["a", "b", "c", "d"])[0] == 1
+    assert q.score(["b", "a", "c", "d"], ["a", "b", "c", "d"])[0] == pytest.approx(4 / 6)
+    assert q.score(["d", "c", "b", "a"], ["a", "b", "c", "d"])[0] == 0
+
+
+def test_matching_scores_per_pair():
+    q = Matching("m", "Match", left=("x", "y"), right=("A", "B"))
+    assert q.score({"x": "A"}, {"x": "A", "y": "B"})[0] == 0.5
+    assert q.score({"x": "B", "y": "A"}, {"x": "A", "y": "B"})[0] == 0
+
+
+def test_scoring_kinds_reject_answers_of_the_wrong_shape():
+    with pytest.raises(ValueError):
+        SingleChoice("s", "?", options=("a",)).check(["a"])
+    with pytest.raises(ValueError):
+        MultipleChoice("m", "?", options=("a",)).check(["z"])
+    with pytest.raises(ValueError):
+        Numeric("n", "?", low=0, high=1).check(2)
+    with pytest.raises(ValueError):
+        Ranking("r", "?", items=("a", "b")).check(["a"])
+
+
+def test_invalid_key_is_an_instructor_error(hw):
+    hw.single_choice("6.1", "Plan?", ["Aim first", "Fire first"])
+    hw.widgets["6.1"].value = "Aim first"
+    with pytest.raises(ValueError, match="key of question '6.1'"):
+        hw.grade("6.1", "Aim", points=1)
+
+
+def test_grading_never_writes_to_stderr(hw, capsys):
+    hw.numeric("4.2", "Week?", 0, 40, 1)
+    hw.widgets["4.2"].value = 17
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # a warning raised while grading would reach stderr
+        assert hw.grade("4.2", 17, points=1, tolerance=0) == 1
+        hw.widgets["4.2"].value = 16
+        with pytest.raises(WrongAnswer):
+            hw.grade("4.2", 17, points=1, tolerance=0)
+    assert capsys.readouterr().err == ""
