@@ -9,12 +9,14 @@ answers in memory and gives immediate feedback from keys written in the lesson.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
 from .answers import AnswerSheet, sheet_path
-from .grading import AnswerMissing, points_earned
+from .grading import AnswerMissing, assess, points_earned
 from .questions import (
     InvalidAnswer,
     Matching,
@@ -27,12 +29,20 @@ from .questions import (
 from .runmode import grading_mode
 from .widgets import GREEN, GREY, RED, WIDGET_FOR_KIND, NumericWidget, status_html
 
-EXAMPLE_ANSWER = {
-    "single": lambda q: q.options[0],
-    "multiple": lambda q: list(q.options[:2]),
-    "numeric": lambda q: q.low,
-    "ranking": lambda q: list(q.items),
-    "matching": lambda q: {q.left[0]: q.right[0]},
+# The shape of a typed answer, with placeholders, so no example reads as a suggestion.
+ANSWER_SHAPE = {
+    "single": lambda q: '"<one option, copied exactly>"',
+    "multiple": lambda q: '["<an option>", "<another option>"]',
+    "numeric": lambda q: f"<a number from {q.low:g} to {q.high:g}>",
+    "ranking": lambda q: "[<every item, first to last>]",
+    "matching": lambda q: '{"<item>": "<its match>", ...}',
+}
+CHOICES = {
+    "single": lambda q: q.options,
+    "multiple": lambda q: q.options,
+    "numeric": lambda q: (),
+    "ranking": lambda q: q.items,
+    "matching": lambda q: tuple(q.left) + ("matched with one of:",) + tuple(q.right),
 }
 
 
@@ -48,7 +58,10 @@ def _display(obj) -> None:
 
 
 class _Questions:
-    """Question factories shared by assignments and practice."""
+    """Question factories shared by assignments and practice.
+
+    Each factory displays its widget (reach it later as ``self.widgets[question_id]``).
+    """
 
     variable = "hw"
 
@@ -60,8 +73,9 @@ class _Questions:
         self.questions[question.id] = question
         widget = WIDGET_FOR_KIND[question.kind](question, self, on_change=on_change, **options)
         self.widgets[question.id] = widget
+        # Displayed here and not returned: a returned widget would show a second time
+        # when the call is the last line of its cell. Tests reach it via self.widgets.
         _display(widget)
-        return widget
 
     def single_choice(self, question_id: str, prompt: str, options, **extra):
         """Ask for exactly one of ``options``; shows radio buttons."""
@@ -113,10 +127,12 @@ class _Questions:
             ) from None
 
     def example_call(self, question: Question) -> str:
-        """A line the learner could type to answer ``question`` without widgets."""
-        return (
-            f"{self.variable}.answer({question.id!r}, {EXAMPLE_ANSWER[question.kind](question)!r})"
-        )
+        """The shape of the line a learner types to answer ``question`` without widgets."""
+        return f"{self.variable}.answer({question.id!r}, {ANSWER_SHAPE[question.kind](question)})"
+
+    def choices_text(self, question: Question) -> str:
+        """The options of ``question`` as plain lines, for places where widgets do not show."""
+        return "\n".join(f"  - {choice}" for choice in CHOICES[question.kind](question))
 
     def feedback(self, question: Question, value) -> str:
         """Feedback shown under a widget after each change (none by default)."""
@@ -349,24 +365,23 @@ class Practice(_Questions):
     def feedback(self, question: Question, value) -> str:
         """Right, partly right or not yet, with the explanation or a hint."""
         spec = self.keys[question.id]
-        try:
-            points_earned(question, value, spec["key"], 1.0, spec["tolerance"], spec["hints"])
-        except AssertionError as wrong:
-            return status_html(f"✗ Not yet. {str(wrong).split(': ', 1)[-1]}", RED)
-        fraction, message = (
-            question.score(value, spec["key"], tolerance=spec["tolerance"] or 0)
-            if question.kind == "numeric"
-            else question.score(value, spec["key"])
-        )
+        fraction, message = assess(question, value, spec["key"], spec["tolerance"], spec["hints"])
+        if fraction <= 0:
+            return status_html(f"✗ Not yet. {message}", RED)
         if fraction < 1:
             return status_html(f"◐ Partly right. {message}", GREY)
         return status_html(f"✓ Right. {spec['explain']}".strip(), GREEN)
 
     def answer(self, question_id: str, value) -> None:
         """Answer by typing; feedback is shown under the widget."""
-        widget = self.widgets.get(question_id) or self._question(question_id)
+        self._question(question_id)
+        widget = self.widgets[question_id]
         widget.value = value
-        print(f"{question_id}: {self.feedback(widget.question, widget.value)}")
+        print(f"Practice {question_id}: {html.unescape(_strip_tags(widget.feedback.value))}")
+
+
+def _strip_tags(markup: str) -> str:
+    return re.sub(r"<[^>]+>", "", markup)
 
 
 class _Box:

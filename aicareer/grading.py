@@ -21,27 +21,14 @@ class WrongAnswer(AssertionError):
     """The saved answer earns nothing."""
 
 
-def points_earned(
-    question: Question,
-    value,
-    key,
-    points: float,
-    tolerance: float | None = None,
-    hints: dict | None = None,
-) -> float:
-    """Score ``value`` against ``key`` and return the points earned.
+def assess(
+    question: Question, value, key, tolerance: float | None = None, hints: dict | None = None
+) -> tuple[float, str]:
+    """Score ``value`` against ``key``: the fraction earned (0 to 1) and a message.
 
-    Args:
-        question: the question asked.
-        value: the learner's answer, already checked against the question.
-        key: the correct answer (it lives only in a hidden test).
-        points: the points of the test cell; the result is at most this.
-        tolerance: for numeric questions, how far from the key still counts as right.
-        hints: optional messages for particular wrong answers, keyed by the answer
-            (for single choice) or by a wrong option that was chosen (multiple choice).
-
-    Raises:
-        WrongAnswer: with a hint, when the answer earns nothing.
+    The message carries the hint for this particular mistake when ``hints`` has one:
+    keyed by the chosen option (single choice), by a wrongly chosen option (multiple
+    choice), by ``"high"`` or ``"low"`` (numeric), or by a wrongly matched item (matching).
     """
     with warnings.catch_warnings():
         # A warning would reach stderr, and nbgrader scores any stderr as zero.
@@ -54,13 +41,38 @@ def points_earned(
             fraction, message = question.score(value, key, tolerance=tolerance or 0.0)
         else:
             fraction, message = question.score(value, key)
-    hint = _pick_hint(question, value, key, hints or {})
-    if fraction <= 0:
-        raise WrongAnswer(
-            f"Question {question.id}: {hint or message} Have another look and try again."
-        )
     if fraction < 1:
-        print(f"Question {question.id}: partly right. {message}" + (f" {hint}" if hint else ""))
+        hint = _pick_hint(question, value, key, hints or {})
+        message = f"{message} {hint}".strip() if hint else message
+    return fraction, message
+
+
+def points_earned(
+    question: Question,
+    value,
+    key,
+    points: float,
+    tolerance: float | None = None,
+    hints: dict | None = None,
+) -> float:
+    """Score ``value`` against ``key`` and return the points earned, for a test cell.
+
+    Args:
+        question: the question asked.
+        value: the learner's answer, already checked against the question.
+        key: the correct answer (it lives only in a hidden test).
+        points: the points of the test cell; the result is at most this.
+        tolerance: for numeric questions, how far from the key still counts as right.
+        hints: messages for particular mistakes (see :func:`assess`).
+
+    Raises:
+        WrongAnswer: with the hint, when the answer earns nothing.
+    """
+    fraction, message = assess(question, value, key, tolerance, hints)
+    if fraction <= 0:
+        raise WrongAnswer(f"Question {question.id}: {message} Have another look and try again.")
+    if fraction < 1:
+        print(f"Question {question.id}: partly right. {message}")
     return round(fraction * points, 6)
 
 
@@ -68,6 +80,9 @@ def _pick_hint(question: Question, value, key, hints: dict) -> str:
     if question.kind == "single":
         return hints.get(value, "")
     if question.kind == "multiple":
-        wrong = [option for option in value if option not in key and option in hints]
-        return " ".join(hints[option] for option in wrong)
+        return " ".join(hints[o] for o in value if o not in key and o in hints)
+    if question.kind == "numeric":
+        return hints.get("high" if value > key else "low", "")
+    if question.kind == "matching":
+        return " ".join(hints[i] for i in key if value.get(i) != key[i] and i in hints)
     return ""

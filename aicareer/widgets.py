@@ -109,11 +109,13 @@ class QuestionWidget(widgets.VBox):
 
     def fallback_text(self) -> str:
         """What a learner sees where widgets do not render."""
-        example = self._binder.example_call(self.question)
-        return (
-            f"Question {self.question.id}: {self.question.prompt}\n"
-            f"(If no buttons appear here, answer by typing in a new cell: {example})"
-        )
+        lines = [f"Question {self.question.id}: {self.question.prompt}"]
+        choices = self._binder.choices_text(self.question)
+        if choices:
+            lines.append(choices)
+        lines.append("If no buttons appear here, answer by typing in a new cell:")
+        lines.append(f"  {self._binder.example_call(self.question)}")
+        return "\n".join(lines)
 
 
 class SingleChoiceWidget(QuestionWidget):

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from aicareer import AnswerMissing, Assignment, WrongAnswer
+from aicareer import AnswerMissing, Assignment, Practice, WrongAnswer
 from aicareer.questions import Matching, MultipleChoice, Numeric, Ranking, SingleChoice
 
 NAME = "04-scoping-under-uncertainty"
@@ -101,3 +101,26 @@ def test_grading_never_writes_to_stderr(hw, capsys):
         with pytest.raises(WrongAnswer):
             hw.grade("4.2", 17, points=1, tolerance=0)
     assert capsys.readouterr().err == ""
+
+
+def test_hints_reach_numeric_and_matching_mistakes(hw):
+    hw.numeric("4.2", "Week?", 0, 40, 1)
+    hw.widgets["4.2"].value = 30
+    with pytest.raises(WrongAnswer, match="read the 80th percentile"):
+        hw.grade("4.2", 17, points=1, tolerance=1, hints={"high": "read the 80th percentile"})
+    hw.matching("3.2", "Match", ["x", "y"], ["A", "B"])
+    hw.widgets["3.2"].value = {"x": "A", "y": "A"}
+    assert hw.grade("3.2", {"x": "A", "y": "B"}, points=2, hints={"y": "y is a B"}) == 1
+
+
+def test_practice_partial_feedback_keeps_its_hint(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    practice = Practice()
+    practice.multiple_choice(
+        "p", "Which?", ["a", "b", "c"], correct=["a", "b"], hints={"c": "c is never true."}
+    )
+    practice.widgets["p"].value = ["a", "b", "c"]
+    assert "Partly right" in practice.widgets["p"].feedback.value
+    assert "c is never true" in practice.widgets["p"].feedback.value
+    practice.widgets["p"].value = ["c"]
+    assert "Not yet" in practice.widgets["p"].feedback.value

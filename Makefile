@@ -1,0 +1,39 @@
+# Thin wrappers: the logic lives in scripts/ and the Python packages.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test lint release setup-browser clean-venv
+
+# Create the virtual environment and install the course (again only when pyproject changes).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10 or newer is needed; this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## make lab: set up, copy new material into workspace/, open JupyterLab on the start page.
+lab: $(STAMP)
+	$(BIN)/python -m aicareer.workspace --repo . --workspace workspace
+	cd workspace && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/jupyter lab START.ipynb
+
+## make test: everything CI checks: lint, unit tests, notebooks, nbgrader, browser.
+test: $(STAMP) setup-browser lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check aicareer autograder tests scripts benchmarks nbgrader_config.py
+
+## Chromium from Debian for the browser tests (installed when missing and we are root).
+setup-browser:
+	@sh scripts/setup-browser.sh
+
+## make release: regenerate release/ from source/ with nbgrader.
+release: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/release.py
+
+clean-venv:
+	rm -rf $(VENV)
