@@ -84,5 +84,8 @@ def _pick_hint(question: Question, value, key, hints: dict) -> str:
     if question.kind == "numeric":
         return hints.get("high" if value > key else "low", "")
     if question.kind == "matching":
-        return " ".join(hints[i] for i in key if value.get(i) != key[i] and i in hints)
+        # Only items the learner has matched wrongly: a hint for an item not yet answered
+        # would give its answer away.
+        wrong = [i for i in key if value.get(i) not in (None, key[i]) and i in hints]
+        return " ".join(hints[i] for i in wrong)
     return ""

@@ -140,8 +140,11 @@ class MultipleChoiceWidget(QuestionWidget):
     question: MultipleChoice
 
     def _build_controls(self):
+        # Width "auto": JupyterLab gives checkboxes a fixed width that would clip long options.
         self.boxes = [
-            widgets.Checkbox(value=False, description=option, indent=False)
+            widgets.Checkbox(
+                value=False, description=option, indent=False, layout=widgets.Layout(width="auto")
+            )
             for option in self.question.options
         ]
         for box in self.boxes:

@@ -124,3 +124,15 @@ def test_practice_partial_feedback_keeps_its_hint(tmp_path, monkeypatch):
     assert "c is never true" in practice.widgets["p"].feedback.value
     practice.widgets["p"].value = ["c"]
     assert "Not yet" in practice.widgets["p"].feedback.value
+
+
+def test_matching_hint_is_not_shown_for_an_item_not_yet_answered():
+    from aicareer.grading import assess
+
+    question = Matching("m", "Match", left=("x", "y"), right=("A", "B"))
+    fraction, message = assess(question, {"x": "A"}, {"x": "A", "y": "B"}, hints={"y": "y is B"})
+    assert fraction == 0.5 and "y is B" not in message
+    fraction, message = assess(
+        question, {"x": "A", "y": "A"}, {"x": "A", "y": "B"}, hints={"y": "y is B"}
+    )
+    assert "y is B" in message
