@@ -226,7 +226,7 @@ class Assignment(_Questions):
             value = question.check(value)
         except InvalidAnswer as error:
             raise ValueError(
-                f"Question {question_id}: {error}. For example: {self.example_call(question)}"
+                f"Question {question_id}: {error}. Type it as {self.example_call(question)}"
             ) from None
         if self.mode:
             self.typed[question_id] = value
@@ -236,6 +236,8 @@ class Assignment(_Questions):
         widget = self.widgets.get(question_id)
         if widget is not None:
             widget.show_value(value, message)
+        # The widget may be the very thing that does not show, so confirm here as well.
+        print(f"Question {question_id}: {value!r} - {html.unescape(_strip_tags(message))}")
 
     def value_of(self, question_id: str):
         """The learner's answer to ``question_id``; raises :class:`AnswerMissing` if none."""

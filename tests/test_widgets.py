@@ -112,12 +112,13 @@ def test_value_property_sets_controls_and_sheet(hw):
         hw.widgets["1.2"].value = "Sideways"
 
 
-def test_typed_fallback_records_and_updates_the_widget(hw):
+def test_typed_fallback_records_and_updates_the_widget(hw, capsys):
     hw.matching("3.2", "Match", ["l1"], ["A", "B"])
     hw.answer("3.2", {"l1": "B"})
+    assert "Question 3.2: {'l1': 'B'} - ✓ Saved at" in capsys.readouterr().out
     assert saved(hw, "3.2") == {"l1": "B"}
     assert hw.widgets["3.2"].menus["l1"].value == "B"
-    with pytest.raises(ValueError, match=r"hw\.answer\('3\.2', \{"):
+    with pytest.raises(ValueError, match=r"Type it as hw\.answer\('3\.2', \{"):
         hw.answer("3.2", {"l1": "C"})
 
 

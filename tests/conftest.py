@@ -1,0 +1,29 @@
+"""Fixtures shared by the test modules."""
+
+import os
+import shutil
+
+import pytest
+
+# Debian's package first; test tools' own browser downloads are not used.
+CHROMIUM_PATHS = ("/usr/bin/chromium",)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The Chromium the browser tests drive; skip without one, but fail under CI."""
+    candidates = [*CHROMIUM_PATHS, *(shutil.which(name) for name in CHROMIUM_NAMES)]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "Chromium is not installed, and under CI (CI=true) the browser tests must run: "
+            "install Debian's 'chromium' package (make setup-browser).",
+            pytrace=False,
+        )
+    pytest.skip(
+        "Chromium is not installed: browser tests skipped. "
+        "Install Debian's 'chromium' package to run them."
+    )
