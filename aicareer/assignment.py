@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import warnings
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -160,6 +162,7 @@ class Assignment(_Questions):
         self.typed: dict[str, object] = {}
         if self.sheet.problem:
             _display(_Box(self._problem_text(), RED))
+        keep_stderr_clean(self.mode)
 
     def _problem_text(self) -> str:
         text = f"Your answer sheet could not be read: {self.sheet.problem}."
@@ -281,41 +284,55 @@ class Assignment(_Questions):
             question, self.value_of(question_id), key, points, tolerance=tolerance, hints=hints
         )
 
-    def check_complete(self) -> dict:
-        """Show which questions are answered, and return the same as a dictionary."""
-        answered, missing = [], []
+    def completion(self) -> dict:
+        """Which questions asked so far are answered, partly answered or open, and any
+        sheet entries for questions this notebook does not ask."""
+        answered, partly, missing = [], [], []
         for question_id, question in self.questions.items():
             try:
-                (answered if self._saved_value(question) is not None else missing).append(
-                    question_id
-                )
+                value = self._saved_value(question)
             except AnswerMissing:
+                value = None
+            if value is None:
                 missing.append(question_id)
+            elif question.kind == "matching" and len(value) < len(question.left):
+                partly.append(question_id)
+            else:
+                answered.append(question_id)
         unknown = sorted(set(self.sheet.answers) - set(self.questions))
-        summary = {
-            "answered": answered,
-            "missing": missing,
-            "unknown": unknown,
-            "sheet": str(self.sheet.path),
-        }
+        return {"answered": answered, "partly": partly, "missing": missing, "unknown": unknown}
+
+    def check_complete(self) -> None:
+        """Show the learner which widget questions are still open (the last cell's job)."""
+        status = self.completion()
+        done, partly, missing = status["answered"], status["partly"], status["missing"]
+        notes = []
         if missing:
+            notes.append(f"not answered yet: {', '.join(missing)}")
+        if partly:
+            notes.append(f"only partly answered (some items not matched): {', '.join(partly)}")
+        if notes:
             text = (
-                f"{len(answered)} of {len(self.questions)} widget questions answered. "
-                f"Still open: {', '.join(missing)}."
+                f"{len(done)} of {len(self.questions)} widget questions fully answered; "
+                + "; ".join(notes)
+                + "."
             )
             colour = RED
+        elif self.mode:
+            text = f"All {len(done)} widget questions have answers (graded copy)."
+            colour = GREEN
         else:
             text = (
-                f"All {len(answered)} widget questions are answered and saved in "
+                f"All {len(done)} widget questions are answered and saved in "
                 f"{self.sheet.path.name}. Hand that file in together with this notebook."
             )
             colour = GREEN
-        if unknown:
+        if status["unknown"]:
             text += (
-                f" The sheet also holds answers to questions this notebook does not ask: {unknown}."
+                " The sheet also holds answers to questions this notebook does not ask: "
+                f"{', '.join(status['unknown'])}."
             )
         _display(_Box(text, colour))
-        return summary
 
 
 class Practice(_Questions):
@@ -380,6 +397,29 @@ class Practice(_Questions):
         widget = self.widgets[question_id]
         widget.value = value
         print(f"Practice {question_id}: {html.unescape(_strip_tags(widget.feedback.value))}")
+
+
+def _warning_to_stdout(message, category, filename, lineno, file=None, line=None):
+    print(warnings.formatwarning(message, category, filename, lineno, line).rstrip())
+
+
+def keep_stderr_clean(mode: str | None) -> None:
+    """Send warnings to stdout in a notebook kernel, and all of stderr while nbgrader runs.
+
+    nbgrader scores a test cell zero if anything reaches stderr, so correct code that
+    happens to warn (a NumPy RuntimeWarning, a deprecation) would lose its points.
+    The learner still sees every warning, printed as ordinary output. Outside a
+    kernel (scripts, tests) nothing is changed.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    if get_ipython() is None:
+        return
+    warnings.showwarning = _warning_to_stdout
+    if mode:
+        sys.stderr = sys.stdout
 
 
 def _strip_tags(markup: str) -> str:

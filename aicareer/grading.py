@@ -13,11 +13,22 @@ import warnings
 from .questions import InvalidAnswer, Question
 
 
-class AnswerMissing(AssertionError):
+class _CheckFailed(AssertionError):
+    """A failed check whose notebook display is its message alone.
+
+    IPython shows ``_render_traceback_()`` instead of the full traceback, so a learner
+    reads one sentence about their answer, not a stack of frames inside this package.
+    """
+
+    def _render_traceback_(self):
+        return [f"{type(self).__name__}: {self}"]
+
+
+class AnswerMissing(_CheckFailed):
     """No usable answer was saved for a question."""
 
 
-class WrongAnswer(AssertionError):
+class WrongAnswer(_CheckFailed):
     """The saved answer earns nothing."""
 
 

@@ -2,7 +2,7 @@
 # Make headless Chromium available for the browser tests.
 # Debian's package is used (browsers downloaded by test tools are not allowed here).
 set -eu
-for candidate in chromium chromium-browser google-chrome; do
+for candidate in chromium google-chrome; do
     if command -v "$candidate" >/dev/null 2>&1; then
         exit 0
     fi

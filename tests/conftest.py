@@ -7,7 +7,8 @@ import pytest
 
 # Debian's package first; test tools' own browser downloads are not used.
 CHROMIUM_PATHS = ("/usr/bin/chromium",)
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+# chromium-browser last: on Ubuntu it may be a stub that only installs a snap.
+CHROMIUM_NAMES = ("chromium", "google-chrome", "chromium-browser")
 
 
 @pytest.fixture(scope="session")

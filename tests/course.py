@@ -127,10 +127,16 @@ def run_as_learner(path: Path, widget_answers: dict | None = None, timeout: int 
 
 
 def _run_code(client, source: str):
+    """Run ``source`` in the kernel as an extra cell, then take that cell away again."""
     import json
 
     cell = nbformat.v4.new_code_cell(source)
-    client.execute_cell(cell, 0)
+    # nbclient writes some outputs by index into client.nb, so the cell must really be there.
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1)
+    finally:
+        client.nb.cells.pop()
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert not errors, "\n".join(errors[0].traceback)
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")

@@ -186,9 +186,13 @@ def test_check_complete_lists_open_and_unknown_questions(hw):
     hw.single_choice("3.1", "Where?", ["A", "B"])
     hw.widgets["1.2"].control.value = "Both"
     hw.sheet.save("9.9", "single", "stray")
-    summary = hw.check_complete()
+    hw.matching("3.2", "Match", ["l1", "l2"], ["A", "B"])
+    hw.widgets["3.2"].menus["l1"].value = "A"
+    summary = hw.completion()
     assert summary["answered"] == ["1.2"] and summary["missing"] == ["3.1"]
+    assert summary["partly"] == ["3.2"], "a matching with items left unmatched is flagged"
     assert summary["unknown"] == ["9.9"]
+    assert hw.check_complete() is None, "the last cell shows a message, not a dictionary"
 
 
 def test_practice_gives_immediate_feedback_and_saves_nothing(tmp_path, monkeypatch):
@@ -219,3 +223,10 @@ def test_practice_gives_immediate_feedback_and_saves_nothing(tmp_path, monkeypat
 def test_practice_needs_a_key():
     with pytest.raises(ValueError, match="needs correct="):
         Practice().single_choice("p1", "Kind?", OPTIONS)
+
+
+def test_failed_check_shows_its_message_without_a_stack():
+    from aicareer.grading import AnswerMissing
+
+    problem = AnswerMissing("Question 1.2 has no saved answer.")
+    assert problem._render_traceback_() == ["AnswerMissing: Question 1.2 has no saved answer."]
