@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab test lint release setup-browser clean-venv
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 ## make lab: set up, copy new material into workspace/, open JupyterLab on the start page.
 lab: $(STAMP)
 	$(BIN)/python -m aicareer.workspace --repo . --workspace workspace
-	cd workspace && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/jupyter lab START.ipynb
+	cd workspace && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/jupyter lab $(LAB_ARGS) START.ipynb
 
 ## make test: everything CI checks: lint, unit tests, notebooks, nbgrader, browser.
 test: $(STAMP) setup-browser lint

@@ -168,17 +168,32 @@ def start_notebook(workspace: Path):
     return nb
 
 
+def start_page_fingerprint(text: str) -> str | None:
+    """A fingerprint of the start page's cell sources, or None if it is not a notebook.
+
+    Sources only: JupyterLab adds metadata and outputs when it saves a notebook the
+    learner merely opened or ran, and that must not count as the learner's own edit.
+    """
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception:
+        return None
+    return digest(json.dumps([c.source for c in nb.cells]).encode())
+
+
 def write_start_page(workspace: Path, state: dict) -> str:
     """Refresh START.ipynb unless the learner has edited it; return a note if we left it."""
     path = workspace / START_PAGE
     text = nbformat.writes(start_notebook(workspace))
-    if path.exists() and digest(path.read_bytes()) != state.get("start_page"):
-        return (
-            f"You have edited {START_PAGE}, so it was left as it is. To get a fresh one, "
-            "rename or delete it and run make lab again."
-        )
+    if path.exists():
+        current = start_page_fingerprint(path.read_text("utf-8", errors="replace"))
+        if current is None or current != state.get("start_page"):
+            return (
+                f"You have edited {START_PAGE}, so it was left as it is. To get a fresh "
+                "one, rename or delete it and run make lab again."
+            )
     write_atomically(path, text)
-    state["start_page"] = digest(path.read_bytes())
+    state["start_page"] = start_page_fingerprint(text)
     return ""
 
 

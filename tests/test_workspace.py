@@ -107,3 +107,14 @@ def test_command_line_reports_what_arrived(repo, tmp_path, capsys):
     assert "New in your workspace" in capsys.readouterr().out
     state = json.loads((tmp_path / "ws" / ".course-state.json").read_text())
     assert "assignments/07-job-search/07-job-search.ipynb" in state["delivered"]
+
+
+def test_start_page_saved_by_jupyterlab_is_still_refreshed(repo, tmp_path):
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    page = nbformat.read(workspace / START_PAGE, as_version=4)
+    page.metadata["language_info"] = {"name": "python"}  # what saving in JupyterLab adds
+    page.cells[-1].outputs = [nbformat.v4.new_output("stream", text="ran the refresh cell")]
+    nbformat.write(page, workspace / START_PAGE)
+    report = sync(repo, workspace)
+    assert report.start_page == "", "opening and running the start page is not editing it"
