@@ -113,7 +113,7 @@ class QuestionWidget(widgets.VBox):
         choices = self._binder.choices_text(self.question)
         if choices:
             lines.append(choices)
-        lines.append("If no buttons appear here, answer by typing in a new cell:")
+        lines.append("If no buttons appear here, answer by typing in a new cell directly below:")
         lines.append(f"  {self._binder.example_call(self.question)}")
         return "\n".join(lines)
 
