@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def execute_in_place(path: Path) -> None:
     """Execute the notebook at ``path`` from a fresh kernel and save it with its outputs."""
     notebook = nbformat.read(path, as_version=4)
+    # No timing metadata: it would change every cell on every run and bury real diffs.
     client = NotebookClient(
         notebook,
         timeout=300,
         kernel_name="python3",
+        record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
