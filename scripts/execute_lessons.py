@@ -3,8 +3,9 @@
 Usage: python scripts/execute_lessons.py [notebooks/NN-slug.ipynb ...]   (default: all)
 
 Lessons are committed with outputs (learners see the plots before running
-anything, and nbval checks that a fresh run reproduces them). Saved widget state
-is dropped: it is large, changes on every run, and JupyterLab rebuilds it.
+anything, and nbval checks that a fresh run reproduces them). Saved widget state is
+dropped (large, different on every run), and so are the widget views that would point
+into it: JupyterLab draws the widgets when the learner runs a cell.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def execute_in_place(path: Path) -> None:
@@ -30,8 +32,21 @@ def execute_in_place(path: Path) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    nbformat.write(without_widget_views(notebook), path)
+
+
+def without_widget_views(notebook):
+    """Drop saved widget state and the widget views that point into it.
+
+    Without its state a stored view only shows "model not found" in JupyterLab; the
+    text fallback kept beside it tells the learner to run the cell. Model ids are
+    random, so dropping them also keeps re-runs from changing the file.
+    """
     notebook.metadata.pop("widgets", None)
-    nbformat.write(notebook, path)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return notebook
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,13 @@ def test_lesson_is_stored_run_top_to_bottom(path):
 def test_lesson_stores_no_widget_state(path):
     nb = nbformat.read(path, as_version=4)
     assert "widgets" not in nb.metadata, "saved widget state is large and changes every run"
+    views = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert not views, "a stored widget view without its state shows 'model not found'"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
