@@ -35,7 +35,7 @@ setup-browser:
 
 ## make release: regenerate release/ from source/ with nbgrader.
 release: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/release.py
+	$(BIN)/python -m autograder release
 
 clean-venv:
 	rm -rf $(VENV)

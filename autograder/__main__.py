@@ -1,0 +1,5 @@
+"""``python -m autograder``: the instructor's command line."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Checks that an assignment is fit to hand out. Each returns a list of problems (empty if fine).
+
+Every problem names the file, and the cell where there is one, so an instructor can go
+straight to it. The checks read notebooks; they never change them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .preprocessors import is_widget_question
+
+SECRET_MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+)
+# Calls that carry a key or the instructor's answer. Instructions may name them in prose,
+# so they count as a leak in code cells only.
+SECRET_CALLS = ("hw.grade(", "hw.answer(")
+SHEET_SUFFIX = ".answers.json"
+GRADE_CALL_POINTS = re.compile(r"hw\.grade\([\s\S]*?points=([\d.]+)")
+STATED_POINTS = re.compile(r"(\d+(?:\.\d+)?) points")
+
+
+def nbgrader_meta(cell) -> dict:
+    """The cell's nbgrader metadata (empty if it has none)."""
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_graded(cell) -> bool:
+    """True for a cell that carries points: an autograder test, a manual answer, or a task."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade") or meta.get("task"))
+
+
+def _where(path: Path, index: int, cell) -> str:
+    grade_id = nbgrader_meta(cell).get("grade_id")
+    return f"{path.name} cell {index}" + (f" ({grade_id})" if grade_id else "")
+
+
+def answer_sheets_in(folder: Path) -> list[str]:
+    """Answer sheets must never ship: autograde would copy them over learners' answers."""
+    return [
+        f"{sheet}: an answer sheet in {folder.name}/ would overwrite every learner's answers"
+        for sheet in sorted(Path(folder).rglob(f"*{SHEET_SUFFIX}"))
+    ]
+
+
+def leaks(release_notebook: Path) -> list[str]:
+    """Solutions, hidden tests, mark schemes, keys or outputs left in a student edition."""
+    path = Path(release_notebook)
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        markers = SECRET_MARKERS + (SECRET_CALLS if cell.cell_type == "code" else ())
+        for marker in markers:
+            if marker in cell.source:
+                problems.append(f"{_where(path, index, cell)} contains {marker!r}")
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
+            problems.append(f"{_where(path, index, cell)} has stored outputs")
+        if is_widget_question(cell) and "NotImplementedError" in cell.source:
+            problems.append(f"{_where(path, index, cell)}: a widget question that raises")
+    return problems
+
+
+def grading_metadata(source_notebook: Path) -> list[str]:
+    """Points and ids of graded cells, and agreement of ``hw.grade(points=)`` with them."""
+    path = Path(source_notebook)
+    nb = nbformat.read(path, as_version=4)
+    problems, seen, total = [], set(), 0.0
+    for index, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        if not any(meta.get(k) for k in ("grade", "solution", "locked", "task")):
+            continue
+        grade_id = meta.get("grade_id", "")
+        if not grade_id:
+            problems.append(f"{_where(path, index, cell)} has no grade id")
+        elif grade_id in seen:
+            problems.append(f"{_where(path, index, cell)}: the grade id {grade_id!r} is used twice")
+        seen.add(grade_id)
+        if is_graded(cell):
+            points = meta.get("points", 0) or 0
+            if points <= 0:
+                problems.append(f"{_where(path, index, cell)} is graded but has no points")
+            total += points
+            for stated in GRADE_CALL_POINTS.findall(cell.source):
+                if float(stated) != points:
+                    problems.append(
+                        f"{_where(path, index, cell)}: hw.grade(points={stated}) but the cell is "
+                        f"worth {points:g}; nbgrader reads the value as points earned"
+                    )
+        if is_widget_question(cell) and not meta.get("solution"):
+            problems.append(
+                f"{_where(path, index, cell)}: a widget question must be a solution cell"
+            )
+    title = nb.cells[0].source if nb.cells else ""
+    stated_total = STATED_POINTS.search(title)
+    if stated_total and float(stated_total.group(1)) != total:
+        problems.append(
+            f"{path.name}: the title says {stated_total.group(0)}, the graded cells add up to "
+            f"{total:g}"
+        )
+    return problems
+
+
+def points_table(source_notebook: Path) -> list[tuple[str, str, float]]:
+    """Each graded cell as (grade id, how it is graded, points), in notebook order."""
+    nb = nbformat.read(Path(source_notebook), as_version=4)
+    rows = []
+    for cell in nb.cells:
+        if not is_graded(cell):
+            continue
+        meta = nbgrader_meta(cell)
+        if meta.get("task") or cell.cell_type == "markdown":
+            how = "by hand"
+        elif "hw.grade(" in cell.source:
+            how = "widget answer"
+        else:
+            how = "code tests"
+        rows.append((meta["grade_id"], how, float(meta.get("points", 0))))
+    return rows
