@@ -136,7 +136,7 @@ STUDENTS[_J07] = _students_07
 _J04 = "04-scoping-under-uncertainty"
 _STEPS = [
     "Name the business problem to solve",
-    "Brainstorm several AI solutions",
+    "Brainstorm several solutions, with and without AI",
     "Check feasibility and value (technical and business diligence)",
     "Set milestones with measurable metrics",
     "Budget the people, data and computing the project needs",
