@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint release setup-browser clean-venv
+.PHONY: lab test lint release grade setup-browser clean-venv
 
 # Create the virtual environment and install the course (again only when pyproject changes).
 $(STAMP): pyproject.toml
@@ -36,6 +36,11 @@ setup-browser:
 ## make release: regenerate release/ from source/ with nbgrader.
 release: $(STAMP)
 	$(BIN)/python -m autograder release
+
+## make grade ASSIGNMENT=07-job-search [WORKERS=2]: autograde submitted/, feedback, grades CSV.
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [WORKERS=2]" >&2; exit 2)
+	$(BIN)/python -m autograder grade $(ASSIGNMENT) --workers $(or $(WORKERS),2)
 
 clean-venv:
 	rm -rf $(VENV)

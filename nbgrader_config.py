@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters.generate_assignment import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions
+from nbgrader.preprocessors import ClearSolutions, GetGrades
 
-from autograder.preprocessors import ClearSolutionsKeepWidgets
+from autograder.preprocessors import ClearSolutionsKeepWidgets, HideHiddenTests
 
 c = get_config()  # noqa: F821 - injected by nbgrader when it loads this file
 
@@ -33,3 +34,6 @@ c.Autograde.exclude_overwriting = {
 }
 c.Execute.timeout = 120
 c.ClearSolutions.text_stub = "Write your answer here."
+
+# Feedback goes to learners: leave out the hidden tests (nbgrader's default shows them).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

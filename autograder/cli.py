@@ -1,4 +1,9 @@
-"""The instructor's command line: ``python -m autograder release [ASSIGNMENT ...]``."""
+"""The instructor's command line.
+
+``python -m autograder release [ASSIGNMENT ...]``: generate and check the student edition.
+``python -m autograder grade ASSIGNMENT [--workers N]``: autograde every submission in
+``submitted/``, write feedback without hidden tests, and export grades with a status each.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .release import ReleaseRefused, release
+from .run_grading import grade_class
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +29,18 @@ def main(argv: list[str] | None = None) -> int:
         "release", help="generate release/ from source/ and prove it is fit to hand out"
     )
     release_cmd.add_argument("assignments", nargs="*", help="default: every assignment")
+    grade_cmd = commands.add_parser(
+        "grade", help="autograde submitted/<student>/<assignment>/, write feedback and grades"
+    )
+    grade_cmd.add_argument("assignment")
+    grade_cmd.add_argument(
+        "--workers", type=int, default=2, help="submissions graded at once (default 2)"
+    )
+    grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     args = parser.parse_args(argv)
+
+    if args.command == "grade":
+        return grade_class(args.course, args.assignment, args.workers, not args.no_feedback)
 
     if args.command == "release":
         print("Checking the assignments in a scratch copy of the course...")

@@ -1,0 +1,64 @@
+"""The ``grade`` command: autograde a class, write feedback, export grades with statuses."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from . import export
+from .grade import grade, load_api
+
+
+def grade_class(course: Path, assignment: str, workers: int = 2, feedback: bool = True) -> int:
+    """Grade every submission of ``assignment``; print a summary; return an exit status."""
+    course = Path(course).resolve()
+    outcomes = grade(course, assignment, workers=workers)
+    if not outcomes:
+        print(
+            f"No submissions found in {course / 'submitted'}/<student>/{assignment}/",
+            file=sys.stderr,
+        )
+        return 1
+    earned = export.scores(export.gradebook_url(course), assignment)
+    rows = []
+    for outcome in outcomes:
+        student = outcome.submission.student
+        points = earned.get(student, {})
+        rows.append(
+            {
+                "assignment": assignment,
+                "student": student,
+                # Unreadable means nbgrader never ran it: an empty score, not a zero, so nobody
+                # mistakes "could not grade" for "earned nothing".
+                "score": round(sum(points.values()), 6)
+                if points and outcome.status != "unreadable"
+                else "",
+                "max_score": _max_score(course, assignment),
+                "status": outcome.status,
+                "detail": outcome.detail,
+                "seconds": round(outcome.seconds, 2),
+            }
+        )
+    grades = export.write_csv(course / "reports" / f"{assignment}-grades.csv", rows)
+    if feedback:
+        load_api(course).generate_feedback(assignment, force=True)
+    counts = Counter(row["status"] for row in rows)
+    print(
+        f"Graded {len(rows)} submissions of {assignment}: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    )
+    print(f"Grades: {grades}")
+    if feedback:
+        print(f"Feedback (hidden tests left out): {course / 'feedback'}/<student>/{assignment}/")
+    for row in rows:
+        if row["status"] != "ok":
+            print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
+    return 0
+
+
+def _max_score(course: Path, assignment: str) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(export.gradebook_url(course)) as gradebook:
+        return float(gradebook.find_assignment(assignment).max_score)

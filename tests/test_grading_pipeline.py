@@ -1,0 +1,95 @@
+"""The instructor's ``grade`` command on a small class: exact scores, a status for every
+submission, the same result whether graded one at a time or in parallel, and feedback
+that leaves the hidden tests out."""
+
+import csv
+import shutil
+
+import nbformat
+import pytest
+from course import fill_cells, make_course, nbgrader, run_as_learner
+from students import STUDENTS
+
+from autograder import export
+from autograder.run_grading import grade_class
+
+pytestmark = pytest.mark.slow
+ASSIGNMENT = "07-job-search"
+
+
+@pytest.fixture(scope="module")
+def class_course(tmp_path_factory):
+    """A released course with six hand-ins: right, partial, wrong, blank, one without its
+    answer sheet and one that is not a notebook at all."""
+    course = make_course(tmp_path_factory.mktemp("class"))
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    plans = STUDENTS[ASSIGNMENT]()
+    for student, plan in plans.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        notebook = folder / released.name
+        nbformat.write(fill_cells(nbformat.read(released, as_version=4), plan["code"]), notebook)
+        if plan["widgets"]:
+            run_as_learner(notebook, plan["widgets"])
+    no_sheet = course / "submitted" / "no-sheet" / ASSIGNMENT
+    shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, no_sheet)
+    (no_sheet / f"{ASSIGNMENT}.answers.json").unlink()
+    broken = course / "submitted" / "broken" / ASSIGNMENT
+    broken.mkdir(parents=True)
+    (broken / released.name).write_text('{"cells": [', encoding="utf-8")
+    return course, plans
+
+
+def graded_copy(class_course, tmp_path, workers):
+    course, plans = class_course
+    copy = tmp_path / f"graded-{workers}"
+    shutil.copytree(course, copy)
+    (copy / "nbgrader_config.py").write_text((course / "nbgrader_config.py").read_text())
+    assert grade_class(copy, ASSIGNMENT, workers=workers) == 0
+    rows = list(csv.DictReader(open(copy / "reports" / f"{ASSIGNMENT}-grades.csv")))
+    return copy, {row["student"]: row for row in rows}
+
+
+def test_parallel_and_serial_grading_agree_exactly(class_course, tmp_path):
+    _, plans = class_course
+    serial_course, serial = graded_copy(class_course, tmp_path, workers=1)
+    parallel_course, parallel = graded_copy(class_course, tmp_path, workers=2)
+    assert set(serial) == {"right", "partial", "wrong", "blank", "no-sheet", "broken"}
+    for student in serial:
+        assert serial[student]["status"] == parallel[student]["status"]
+        assert serial[student]["score"] == parallel[student]["score"]
+    by_cell_serial = export.scores(export.gradebook_url(serial_course), ASSIGNMENT)
+    by_cell_parallel = export.scores(export.gradebook_url(parallel_course), ASSIGNMENT)
+    assert by_cell_serial == by_cell_parallel
+    for student, plan in plans.items():
+        auto = {k: v for k, v in by_cell_parallel[student].items() if k != "reflection_interviews"}
+        expected = {name: plan["expected"].get(name, 0) for name in auto}
+        assert auto == pytest.approx(expected, abs=1e-6), student
+
+
+def test_every_submission_gets_the_right_status(class_course, tmp_path):
+    _, rows = graded_copy(class_course, tmp_path, workers=2)
+    assert {s: r["status"] for s, r in rows.items()} == {
+        "right": "ok",
+        "partial": "ok",
+        "wrong": "ok",
+        "blank": "missing answers",
+        "no-sheet": "missing answers",
+        "broken": "unreadable",
+    }
+    assert "no 07-job-search.answers.json was handed in" in rows["no-sheet"]["detail"]
+    assert float(rows["no-sheet"]["score"]) == 10, "code tests count: 16 minus 6 for widgets"
+    assert rows["broken"]["score"] == ""
+    assert float(rows["right"]["max_score"]) == 20
+
+
+def test_feedback_leaves_hidden_tests_out(class_course, tmp_path):
+    course, _ = graded_copy(class_course, tmp_path, workers=2)
+    pages = sorted((course / "feedback").rglob("*.html"))
+    assert {p.parts[-3] for p in pages} >= {"right", "partial", "wrong", "blank"}
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in html
+        assert "hw.grade(" not in html, f"{page}: the key of a widget question leaked"
+        assert "big_roles" not in html, f"{page}: a hidden code test leaked"
