@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test lint release grade setup-browser clean-venv
+.PHONY: lab check test lint release grade setup-browser clean-venv
 
 # Create the virtual environment and install the course (again only when pyproject changes).
 $(STAMP): pyproject.toml
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/python -m aicareer.workspace --repo . --workspace workspace
 	cd workspace && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/jupyter lab $(LAB_ARGS) START.ipynb
+
+## make check: grade your own workspace with the full tests; feedback in workspace/feedback/.
+check: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder check --workspace workspace
 
 ## make test: everything CI checks: lint, unit tests, notebooks, nbgrader, browser.
 test: $(STAMP) setup-browser lint

@@ -3,6 +3,7 @@
 ``python -m autograder release [ASSIGNMENT ...]``: generate and check the student edition.
 ``python -m autograder grade ASSIGNMENT [--workers N]``: autograde every submission in
 ``submitted/``, write feedback without hidden tests, and export grades with a status each.
+``python -m autograder check [--workspace DIR]``: a learner grades their own workspace.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from .release import ReleaseRefused, release
 from .run_grading import grade_class
+from .selfcheck import check_workspace
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,8 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=2, help="submissions graded at once (default 2)"
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    check_cmd = commands.add_parser(
+        "check", help="grade your own workspace with the same tests an instructor uses"
+    )
+    check_cmd.add_argument("--workspace", type=Path, default=None, help="default: COURSE/workspace")
     args = parser.parse_args(argv)
 
+    if args.command == "check":
+        workspace = args.workspace or args.course / "workspace"
+        if not (workspace / "assignments").is_dir():
+            print(f"No assignments in {workspace}: run make lab first.", file=sys.stderr)
+            return 1
+        print("Grading your assignments with the full tests (your files are not changed)...")
+        for result in check_workspace(args.course, workspace):
+            print(f"  {result.line()}")
+            if result.feedback:
+                print(f"    feedback: {result.feedback}")
+        return 0
     if args.command == "grade":
         return grade_class(args.course, args.assignment, args.workers, not args.no_feedback)
 

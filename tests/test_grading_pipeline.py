@@ -93,3 +93,45 @@ def test_feedback_leaves_hidden_tests_out(class_course, tmp_path):
         assert "BEGIN HIDDEN TESTS" not in html
         assert "hw.grade(" not in html, f"{page}: the key of a widget question leaked"
         assert "big_roles" not in html, f"{page}: a hidden code test leaked"
+
+
+def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
+    """make check: the learner's own answers, the instructor's hidden tests, files untouched."""
+    import subprocess
+    import sys
+
+    from course import ROOT, nbgrader_env, solution_code
+
+    from aicareer.workspace import sync
+
+    workspace = tmp_path / "ws"
+    sync(ROOT, workspace)
+    notebook = workspace / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    plan = STUDENTS[ASSIGNMENT]()["right"]
+    nbformat.write(
+        fill_cells(nbformat.read(notebook, as_version=4), solution_code(ASSIGNMENT)), notebook
+    )
+    run_as_learner(notebook, plan["widgets"])
+    before = {p: p.read_bytes() for p in (workspace / "assignments").rglob("*") if p.is_file()}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--course",
+            str(ROOT),
+            "check",
+            "--workspace",
+            str(workspace),
+        ],
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{ASSIGNMENT}: 16 of 16 autograded points (+4 graded by hand)" in result.stdout
+    assert "04-scoping-under-uncertainty: 0 of 22 autograded points" in result.stdout
+    assert (workspace / "feedback" / f"{ASSIGNMENT}.html").exists()
+    after = {p: p.read_bytes() for p in (workspace / "assignments").rglob("*") if p.is_file()}
+    assert after == before, "checking must not change the learner's files"
