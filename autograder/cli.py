@@ -39,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=2, help="submissions graded at once (default 2)"
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    grade_cmd.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=None,
+        help="seconds one cell may run (default: nbgrader_config.py's 120)",
+    )
     check_cmd = commands.add_parser(
         "check", help="grade your own workspace with the same tests an instructor uses"
     )
@@ -57,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    feedback: {result.feedback}")
         return 0
     if args.command == "grade":
-        return grade_class(args.course, args.assignment, args.workers, not args.no_feedback)
+        return grade_class(
+            args.course, args.assignment, args.workers, not args.no_feedback, args.cell_timeout
+        )
 
     if args.command == "release":
         print("Checking the assignments in a scratch copy of the course...")

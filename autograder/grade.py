@@ -40,22 +40,27 @@ class Outcome:
     seconds: float
 
 
-def load_api(course: Path):
-    """An NbGraderAPI configured by the course's ``nbgrader_config.py``."""
+def load_api(course: Path, cell_timeout: int | None = None):
+    """An NbGraderAPI configured by the course's ``nbgrader_config.py``.
+
+    ``cell_timeout`` (seconds) overrides how long one cell may run before it is stopped.
+    """
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
+    if cell_timeout:
+        config.Execute.timeout = cell_timeout
     return NbGraderAPI(config=config)
 
 
-def _start_worker(course: str) -> None:
+def _start_worker(course: str, cell_timeout: int | None) -> None:
     global _API
     # nbgrader finds its helpers (alembic) on PATH; a kernel must not inherit grading mode.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(course)
-    _API = load_api(Path(course))
+    _API = load_api(Path(course), cell_timeout)
 
 
 def _grade_in_worker(submission: Submission) -> Outcome:
@@ -100,7 +105,13 @@ class Progress:
         self.stream.flush()
 
 
-def grade(course: Path, assignment: str, workers: int = 2, progress: bool = True) -> list[Outcome]:
+def grade(
+    course: Path,
+    assignment: str,
+    workers: int = 2,
+    progress: bool = True,
+    cell_timeout: int | None = None,
+) -> list[Outcome]:
     """Autograde every submission of ``assignment`` in ``course``, ``workers`` at a time.
 
     The assignment must have been released (``make release``), so that nbgrader's
@@ -113,7 +124,7 @@ def grade(course: Path, assignment: str, workers: int = 2, progress: bool = True
     bar = Progress(len(submissions)) if progress else None
     outcomes = []
     with ProcessPoolExecutor(
-        max_workers=max(1, workers), initializer=_start_worker, initargs=(str(course),)
+        max_workers=max(1, workers), initializer=_start_worker, initargs=(str(course), cell_timeout)
     ) as pool:
         futures = [pool.submit(_grade_in_worker, s) for s in submissions]
         for future in as_completed(futures):

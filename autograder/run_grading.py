@@ -10,10 +10,16 @@ from . import export
 from .grade import grade, load_api
 
 
-def grade_class(course: Path, assignment: str, workers: int = 2, feedback: bool = True) -> int:
+def grade_class(
+    course: Path,
+    assignment: str,
+    workers: int = 2,
+    feedback: bool = True,
+    cell_timeout: int | None = None,
+) -> int:
     """Grade every submission of ``assignment``; print a summary; return an exit status."""
     course = Path(course).resolve()
-    outcomes = grade(course, assignment, workers=workers)
+    outcomes = grade(course, assignment, workers=workers, cell_timeout=cell_timeout)
     if not outcomes:
         print(
             f"No submissions found in {course / 'submitted'}/<student>/{assignment}/",

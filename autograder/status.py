@@ -48,7 +48,7 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
         last = [line for line in log.strip().splitlines() if line.strip()][-1:] or ["no log"]
         return UNREADABLE, f"nbgrader could not grade it: {last[0][:300]}"
     outputs = "\n".join(_error_text(p) for p in _notebooks(graded))
-    if any(sign in outputs or sign in log for sign in DEATH_SIGNS):
+    if any(sign in outputs or sign in log for sign in DEATH_SIGNS) or _stopped_early(graded):
         return KERNEL_DIED, "the kernel stopped while running the notebook"
     if any(sign in outputs or sign in log for sign in TIMEOUT_SIGNS):
         return TIMEOUT, "a cell ran past the time limit"
@@ -58,6 +58,18 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
             if not sheet.exists():
                 return MISSING_ANSWERS, f"no {sheet.name} was handed in with {notebook.name}"
     return OK, ""
+
+
+def _stopped_early(folder: Path) -> bool:
+    """True when a code cell was never run: the kernel went away before the end."""
+    for notebook in _notebooks(folder):
+        nb = nbformat.read(notebook, as_version=4)
+        if any(
+            c.cell_type == "code" and c.execution_count is None and c.source.strip()
+            for c in nb.cells
+        ):
+            return True
+    return False
 
 
 def _asks_widget_questions(notebook: Path) -> bool:

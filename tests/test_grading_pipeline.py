@@ -38,24 +38,60 @@ def class_course(tmp_path_factory):
     broken = course / "submitted" / "broken" / ASSIGNMENT
     broken.mkdir(parents=True)
     (broken / released.name).write_text('{"cells": [', encoding="utf-8")
+    faults = {
+        "endless-loop": (
+            "classify_move",
+            "def classify_move(current, target):\n    while True:\n        pass\n",
+        ),
+        "kernel-exits": (
+            "interview_plan",
+            "import os\ndef interview_plan(*args, **kwargs):\n    os._exit(3)\n",
+        ),
+    }
+    for student, (grade_id, code) in faults.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, folder)
+        notebook = folder / released.name
+        nbformat.write(
+            fill_cells(nbformat.read(notebook, as_version=4), {grade_id: code}), notebook
+        )
     return course, plans
 
 
-def graded_copy(class_course, tmp_path, workers):
+def graded_copy(class_course, folder, workers):
     course, plans = class_course
-    copy = tmp_path / f"graded-{workers}"
+    copy = folder / f"graded-{workers}"
     shutil.copytree(course, copy)
     (copy / "nbgrader_config.py").write_text((course / "nbgrader_config.py").read_text())
-    assert grade_class(copy, ASSIGNMENT, workers=workers) == 0
+    assert grade_class(copy, ASSIGNMENT, workers=workers, cell_timeout=5) == 0
     rows = list(csv.DictReader(open(copy / "reports" / f"{ASSIGNMENT}-grades.csv")))
     return copy, {row["student"]: row for row in rows}
 
 
-def test_parallel_and_serial_grading_agree_exactly(class_course, tmp_path):
+@pytest.fixture(scope="module")
+def serial_run(class_course, tmp_path_factory):
+    return graded_copy(class_course, tmp_path_factory.mktemp("serial"), workers=1)
+
+
+@pytest.fixture(scope="module")
+def parallel_run(class_course, tmp_path_factory):
+    return graded_copy(class_course, tmp_path_factory.mktemp("parallel"), workers=2)
+
+
+def test_parallel_and_serial_grading_agree_exactly(class_course, serial_run, parallel_run):
     _, plans = class_course
-    serial_course, serial = graded_copy(class_course, tmp_path, workers=1)
-    parallel_course, parallel = graded_copy(class_course, tmp_path, workers=2)
-    assert set(serial) == {"right", "partial", "wrong", "blank", "no-sheet", "broken"}
+    serial_course, serial = serial_run
+    parallel_course, parallel = parallel_run
+    assert set(serial) == {
+        "right",
+        "partial",
+        "wrong",
+        "blank",
+        "no-sheet",
+        "broken",
+        "endless-loop",
+        "kernel-exits",
+    }
     for student in serial:
         assert serial[student]["status"] == parallel[student]["status"]
         assert serial[student]["score"] == parallel[student]["score"]
@@ -68,8 +104,8 @@ def test_parallel_and_serial_grading_agree_exactly(class_course, tmp_path):
         assert auto == pytest.approx(expected, abs=1e-6), student
 
 
-def test_every_submission_gets_the_right_status(class_course, tmp_path):
-    _, rows = graded_copy(class_course, tmp_path, workers=2)
+def test_every_submission_gets_the_right_status(parallel_run):
+    _, rows = parallel_run
     assert {s: r["status"] for s, r in rows.items()} == {
         "right": "ok",
         "partial": "ok",
@@ -77,15 +113,22 @@ def test_every_submission_gets_the_right_status(class_course, tmp_path):
         "blank": "missing answers",
         "no-sheet": "missing answers",
         "broken": "unreadable",
+        "endless-loop": "timeout",
+        "kernel-exits": "kernel died",
     }
     assert "no 07-job-search.answers.json was handed in" in rows["no-sheet"]["detail"]
+    # After a timeout the later cells still run and keep their points: the endless loop
+    # costs only the cells that call classify_move (3, and the 2-point path shape test).
+    # (When the kernel exits, nbgrader itself saves no grades for the submission; keeping
+    # the cells graded before the exit is work for the isolated grader.)
+    assert float(rows["endless-loop"]["score"]) == 11
     assert float(rows["no-sheet"]["score"]) == 10, "code tests count: 16 minus 6 for widgets"
     assert rows["broken"]["score"] == ""
     assert float(rows["right"]["max_score"]) == 20
 
 
-def test_feedback_leaves_hidden_tests_out(class_course, tmp_path):
-    course, _ = graded_copy(class_course, tmp_path, workers=2)
+def test_feedback_leaves_hidden_tests_out(parallel_run):
+    course, _ = parallel_run
     pages = sorted((course / "feedback").rglob("*.html"))
     assert {p.parts[-3] for p in pages} >= {"right", "partial", "wrong", "blank"}
     for page in pages:
