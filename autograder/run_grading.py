@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import export
+from . import export, report
 from .grade import grade, load_api
 
 
@@ -47,6 +47,11 @@ def grade_class(
             }
         )
     grades = export.write_csv(course / "reports" / f"{assignment}-grades.csv", rows)
+    max_points, manual = _cells(course, assignment)
+    page = report.write_report(
+        course / "reports" / f"{assignment}-report.html",
+        report.render(assignment, rows, earned, max_points, manual),
+    )
     if feedback:
         load_api(course).generate_feedback(assignment, force=True)
     counts = Counter(row["status"] for row in rows)
@@ -55,12 +60,30 @@ def grade_class(
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     )
     print(f"Grades: {grades}")
+    print(f"Report: {page}")
     if feedback:
         print(f"Feedback (hidden tests left out): {course / 'feedback'}/<student>/{assignment}/")
     for row in rows:
         if row["status"] != "ok":
             print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
     return 0
+
+
+def _cells(course: Path, assignment: str) -> tuple[dict[str, float], list[str]]:
+    """Points per graded cell, and the cells graded by hand."""
+    from nbgrader.api import Gradebook
+
+    points, manual = {}, []
+    with Gradebook(export.gradebook_url(course)) as gradebook:
+        for notebook in gradebook.find_assignment(assignment).notebooks:
+            for cell in notebook.grade_cells:
+                points[cell.name] = float(cell.max_score)
+                if cell.cell_type != "code":
+                    manual.append(cell.name)
+            for cell in notebook.task_cells:
+                points[cell.name] = float(cell.max_score)
+                manual.append(cell.name)
+    return points, manual
 
 
 def _max_score(course: Path, assignment: str) -> float:

@@ -7,6 +7,7 @@ with widget questions), ``ok``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -45,8 +46,7 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
     if not result.get("success"):
         if any(sign in log for sign in DEATH_SIGNS):
             return KERNEL_DIED, "the kernel stopped while running the notebook"
-        last = [line for line in log.strip().splitlines() if line.strip()][-1:] or ["no log"]
-        return UNREADABLE, f"nbgrader could not grade it: {last[0][:300]}"
+        return UNREADABLE, f"nbgrader could not grade it: {_reason(log)}"
     outputs = "\n".join(_error_text(p) for p in _notebooks(graded))
     if any(sign in outputs or sign in log for sign in DEATH_SIGNS) or _stopped_early(graded):
         return KERNEL_DIED, "the kernel stopped while running the notebook"
@@ -58,6 +58,13 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
             if not sheet.exists():
                 return MISSING_ANSWERS, f"no {sheet.name} was handed in with {notebook.name}"
     return OK, ""
+
+
+def _reason(log: str) -> str:
+    """The most telling line of a failure: the last 'SomethingError: ...' line, if any."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception): ", line)]
+    return ((errors or lines or ["no log"])[-1])[:300]
 
 
 def _stopped_early(folder: Path) -> bool:

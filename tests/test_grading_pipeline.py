@@ -124,7 +124,37 @@ def test_every_submission_gets_the_right_status(parallel_run):
     assert float(rows["endless-loop"]["score"]) == 11
     assert float(rows["no-sheet"]["score"]) == 10, "code tests count: 16 minus 6 for widgets"
     assert rows["broken"]["score"] == ""
+    assert "JSON" in rows["broken"]["detail"], rows["broken"]["detail"]
     assert float(rows["right"]["max_score"]) == 20
+
+
+def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
+    course, rows = parallel_run
+    page = (course / "reports" / f"{ASSIGNMENT}-report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 2, "score histogram and per-question plot"
+    missed = page.split("Questions most learners missed", 1)[1].split("</table>", 1)[0]
+    assert "test_classify_move_names" in missed, "only 2 of the 7 graded submissions earned it"
+    look = page.split("need a human look", 1)[1]
+    for student in ("blank", "no-sheet", "broken", "endless-loop", "kernel-exits"):
+        assert f"<td>{student}</td>" in look
+    assert "<td>right</td>" not in look
+    assert "reflection_interviews" in look, "hand grading still to do is named"
+
+
+def test_report_escapes_everything_from_submissions():
+    from autograder.report import render
+
+    rows = [
+        {
+            "student": "<script>alert(1)</script>",
+            "score": "1",
+            "status": "timeout",
+            "detail": "<img src=x onerror=alert(2)>",
+        }
+    ]
+    page = render("a<b", rows, {"<script>alert(1)</script>": {"q": 1.0}}, {"q": 2.0}, [])
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_feedback_leaves_hidden_tests_out(parallel_run):
