@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .collect import DEFAULT_PATTERN, collect
 from .release import ReleaseRefused, release
 from .run_grading import grade_class
 from .selfcheck import check_workspace
@@ -40,6 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     grade_cmd.add_argument(
+        "--from",
+        dest="uploads",
+        type=Path,
+        default=None,
+        help="an LMS download (zip or folder) to bring into submitted/ first",
+    )
+    grade_cmd.add_argument(
+        "--pattern",
+        default=DEFAULT_PATTERN,
+        help="regular expression with (?P<student>...) and (?P<file>...) for the uploaded "
+        "file names (default: Canvas style)",
+    )
+    grade_cmd.add_argument(
         "--cell-timeout",
         type=int,
         default=None,
@@ -62,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
             if result.feedback:
                 print(f"    feedback: {result.feedback}")
         return 0
+    if args.command == "grade" and args.uploads:
+        try:
+            found = collect(args.course, args.assignment, args.uploads, args.pattern)
+        except (ValueError, OSError) as problem:
+            print(f"Could not read {args.uploads}: {problem}", file=sys.stderr)
+            return 1
+        print(f"Collected {len(found.students)} submissions from {args.uploads}.")
+        for skipped in found.skipped:
+            print(f"  skipped {skipped}")
     if args.command == "grade":
         return grade_class(
             args.course, args.assignment, args.workers, not args.no_feedback, args.cell_timeout

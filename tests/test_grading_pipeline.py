@@ -208,3 +208,65 @@ def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
     assert (workspace / "feedback" / f"{ASSIGNMENT}.html").exists()
     after = {p: p.read_bytes() for p in (workspace / "assignments").rglob("*") if p.is_file()}
     assert after == before, "checking must not change the learner's files"
+
+
+def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, parallel_run, tmp_path):
+    """Canvas-style uploads in a zip give the same scores as the exchange layout."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from course import nbgrader_env
+
+    course, _ = class_course
+    _, exchange_rows = parallel_run
+    fresh = tmp_path / "lms"
+    shutil.copytree(course, fresh, ignore=shutil.ignore_patterns("submitted"))
+    uploads = tmp_path / "uploads.zip"
+    with zipfile.ZipFile(uploads, "w") as bundle:
+        for number, student in enumerate(["right", "partial", "no-sheet"]):
+            folder = course / "submitted" / student / ASSIGNMENT
+            for item in folder.iterdir():
+                bundle.write(item, f"{student}_{100 + number}_{200 + number}_{item.name}")
+        bundle.writestr("readme.txt", "not a submission")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--course",
+            str(fresh),
+            "grade",
+            ASSIGNMENT,
+            "--from",
+            str(uploads),
+            "--no-feedback",
+        ],
+        env=nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Collected 3 submissions" in result.stdout
+    assert "skipped readme.txt: the name does not match the pattern" in result.stdout
+    rows = {
+        r["student"]: r
+        for r in csv.DictReader(open(fresh / "reports" / f"{ASSIGNMENT}-grades.csv"))
+    }
+    for student in ("right", "partial", "no-sheet"):
+        assert rows[student]["score"] == exchange_rows[student]["score"]
+        assert rows[student]["status"] == exchange_rows[student]["status"]
+
+
+def test_archive_member_escaping_its_folder_is_refused(tmp_path):
+    import zipfile
+
+    from autograder.collect import collect
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as bundle:
+        bundle.writestr("../../outside_1_2_x.ipynb", "{}")
+    with pytest.raises(ValueError, match="points outside"):
+        collect(tmp_path, ASSIGNMENT, evil)
+    assert not (tmp_path.parent / "outside_1_2_x.ipynb").exists()

@@ -1,0 +1,109 @@
+"""Bring an LMS download (a zip or a folder of uploads) into nbgrader's ``submitted/`` layout.
+
+Learning platforms rename uploads, e.g. ``amara_1234_5678_07-job-search.ipynb``. A
+regular expression with the named groups ``student`` and ``file`` says how to read a
+name (like nbgrader's ``zip_collect``). Each learner's notebook and answer sheet are
+copied to ``submitted/<student>/<assignment>/`` under the names the assignment uses.
+Archives are read defensively: no member may write outside the scratch folder, and
+oversized archives are refused.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Canvas-style names: <student>_[LATE_]<numbers>_<numbers>_<original file name>.
+DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file>.+)$"
+MAX_ARCHIVE_BYTES = 2_000_000_000
+SHEET_SUFFIX = ".answers.json"
+
+
+@dataclass
+class Collected:
+    """What was brought in, and what could not be used."""
+
+    students: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _extract(archive: Path, into: Path) -> Path:
+    with zipfile.ZipFile(archive) as bundle:
+        total = sum(info.file_size for info in bundle.infolist())
+        if total > MAX_ARCHIVE_BYTES:
+            raise ValueError(f"{archive.name}: unpacks to {total:,} bytes, more than allowed")
+        for info in bundle.infolist():
+            target = (into / info.filename).resolve()
+            if not target.is_relative_to(into.resolve()):
+                raise ValueError(
+                    f"{archive.name}: the member {info.filename!r} points outside "
+                    "the archive's folder"
+                )
+        bundle.extractall(into)
+    return into
+
+
+def collect(
+    course: Path,
+    assignment: str,
+    uploads: Path,
+    pattern: str = DEFAULT_PATTERN,
+    replace: bool = False,
+) -> Collected:
+    """Copy the uploads of ``assignment`` into ``course/submitted``.
+
+    Args:
+        course: the nbgrader course directory.
+        assignment: the assignment's name (the notebook is ``<assignment>.ipynb``).
+        uploads: a zip file or a folder of uploaded files, as the LMS gives them.
+        pattern: a regular expression with named groups ``student`` and ``file``.
+        replace: replace a student's existing submission (otherwise it is kept and the
+            upload is skipped, so a re-run never overwrites anything silently).
+    """
+    rule = re.compile(pattern)
+    if not {"student", "file"} <= set(rule.groupindex):
+        raise ValueError("the pattern needs the named groups (?P<student>...) and (?P<file>...)")
+    result = Collected()
+    with tempfile.TemporaryDirectory(prefix="uploads-") as scratch:
+        folder = Path(uploads)
+        if folder.is_file():
+            folder = _extract(folder, Path(scratch))
+        by_student: dict[str, dict[str, Path]] = {}
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            match = rule.match(path.name)
+            if not match:
+                result.skipped.append(f"{path.name}: the name does not match the pattern")
+                continue
+            kind = _kind(match.group("file"))
+            if kind is None:
+                result.skipped.append(f"{path.name}: neither a notebook nor an answer sheet")
+                continue
+            by_student.setdefault(match.group("student"), {})[kind] = path
+        for student, files in sorted(by_student.items()):
+            target = Path(course) / "submitted" / student / assignment
+            if target.exists() and not replace:
+                result.skipped.append(f"{student}: already in submitted/, kept as it is")
+                continue
+            if "notebook" not in files:
+                result.skipped.append(f"{student}: an answer sheet without a notebook")
+                continue
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            shutil.copy(files["notebook"], target / f"{assignment}.ipynb")
+            if "sheet" in files:
+                shutil.copy(files["sheet"], target / f"{assignment}{SHEET_SUFFIX}")
+            result.students.append(student)
+    return result
+
+
+def _kind(file_name: str) -> str | None:
+    if file_name.endswith(SHEET_SUFFIX) or file_name.endswith(".json"):
+        return "sheet"
+    if file_name.endswith(".ipynb"):
+        return "notebook"
+    return None
