@@ -29,7 +29,7 @@ from .questions import (
     SingleChoice,
 )
 from .runmode import grading_mode
-from .widgets import GREEN, GREY, RED, WIDGET_FOR_KIND, NumericWidget, status_html
+from .widgets import GREEN, GREY, RED, WIDGET_FOR_KIND, status_html
 
 # The shape of a typed answer, with placeholders, so no example reads as a suggestion.
 ANSWER_SHAPE = {
@@ -442,4 +442,4 @@ class _Box:
         return self.text
 
 
-__all__ = ["Assignment", "Practice", "NumericWidget"]
+__all__ = ["Assignment", "Practice"]
