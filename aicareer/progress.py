@@ -10,7 +10,14 @@ import nbformat
 from .answers import AnswerSheetError, read_sheet, sheet_path
 from .course import MODULES, Module
 
+# The tag that marks a cell asking a widget question: the release, the grader and the
+# start page all find questions by it.
 WIDGET_QUESTION_TAG = "widget-question"
+
+
+def is_widget_question(cell) -> bool:
+    """True for a notebook cell that asks a widget question."""
+    return WIDGET_QUESTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def count_questions(notebook: Path) -> int:
         nb = nbformat.read(notebook, as_version=4)
     except Exception:  # a notebook the learner broke still gets a start page
         return 0
-    return sum(WIDGET_QUESTION_TAG in c.metadata.get("tags", []) for c in nb.cells)
+    return sum(is_widget_question(c) for c in nb.cells)
 
 
 def module_progress(workspace: Path, module: Module) -> ModuleProgress:

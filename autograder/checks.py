@@ -11,7 +11,8 @@ from pathlib import Path
 
 import nbformat
 
-from .preprocessors import is_widget_question
+from aicareer.answers import SUFFIX as SHEET_SUFFIX
+from aicareer.progress import is_widget_question
 
 SECRET_MARKERS = (
     "BEGIN SOLUTION",
@@ -24,7 +25,6 @@ SECRET_MARKERS = (
 # Calls that carry a key or the instructor's answer. Instructions may name them in prose,
 # so they count as a leak in code cells only.
 SECRET_CALLS = ("hw.grade(", "hw.answer(")
-SHEET_SUFFIX = ".answers.json"
 GRADE_CALL_POINTS = re.compile(r"hw\.grade\([\s\S]*?points=([\d.]+)")
 STATED_POINTS = re.compile(r"(\d+(?:\.\d+)?) points")
 

@@ -17,10 +17,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aicareer.answers import SUFFIX as SHEET_SUFFIX
+
 # Canvas-style names: <student>_[LATE_]<numbers>_<numbers>_<original file name>.
 DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file>.+)$"
 MAX_ARCHIVE_BYTES = 2_000_000_000
-SHEET_SUFFIX = ".answers.json"
 
 
 @dataclass

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
-WIDGET_QUESTION_TAG = "widget-question"
-
-
-def is_widget_question(cell) -> bool:
-    """True for a cell that asks a widget question (tagged ``widget-question``)."""
-    return WIDGET_QUESTION_TAG in cell.get("metadata", {}).get("tags", [])
+from aicareer.progress import is_widget_question
 
 
 class ClearSolutionsKeepWidgets(ClearSolutions):

@@ -27,6 +27,7 @@ def grade_class(
         )
         return 1
     earned = export.scores(export.gradebook_url(course), assignment)
+    max_points, manual = _cells(course, assignment)
     rows = []
     for outcome in outcomes:
         student = outcome.submission.student
@@ -40,14 +41,13 @@ def grade_class(
                 "score": round(sum(points.values()), 6)
                 if points and outcome.status != "unreadable"
                 else "",
-                "max_score": _max_score(course, assignment),
+                "max_score": sum(max_points.values()),
                 "status": outcome.status,
                 "detail": outcome.detail,
                 "seconds": round(outcome.seconds, 2),
             }
         )
     grades = export.write_csv(course / "reports" / f"{assignment}-grades.csv", rows)
-    max_points, manual = _cells(course, assignment)
     page = report.write_report(
         course / "reports" / f"{assignment}-report.html",
         report.render(assignment, rows, earned, max_points, manual),
@@ -84,10 +84,3 @@ def _cells(course: Path, assignment: str) -> tuple[dict[str, float], list[str]]:
                 points[cell.name] = float(cell.max_score)
                 manual.append(cell.name)
     return points, manual
-
-
-def _max_score(course: Path, assignment: str) -> float:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(export.gradebook_url(course)) as gradebook:
-        return float(gradebook.find_assignment(assignment).max_score)

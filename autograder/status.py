@@ -12,6 +12,9 @@ from pathlib import Path
 
 import nbformat
 
+from aicareer.answers import sheet_path
+from aicareer.progress import is_widget_question
+
 OK, UNREADABLE, KERNEL_DIED, TIMEOUT, MISSING_ANSWERS = (
     "ok",
     "unreadable",
@@ -21,7 +24,6 @@ OK, UNREADABLE, KERNEL_DIED, TIMEOUT, MISSING_ANSWERS = (
 )
 TIMEOUT_SIGNS = ("CellTimeoutError", "Cell execution timed out", "timed out waiting")
 DEATH_SIGNS = ("DeadKernelError", "Kernel died", "kernel died")
-WIDGET_QUESTION_TAG = "widget-question"
 
 
 def _notebooks(folder: Path) -> list[Path]:
@@ -54,7 +56,7 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
         return TIMEOUT, "a cell ran past the time limit"
     for notebook in _notebooks(submitted):
         if _asks_widget_questions(notebook):
-            sheet = notebook.with_name(f"{submission.assignment}.answers.json")
+            sheet = sheet_path(notebook.parent, submission.assignment)
             if not sheet.exists():
                 return MISSING_ANSWERS, f"no {sheet.name} was handed in with {notebook.name}"
     return OK, ""
@@ -84,4 +86,4 @@ def _asks_widget_questions(notebook: Path) -> bool:
         nb = nbformat.read(notebook, as_version=4)
     except Exception:
         return False
-    return any(WIDGET_QUESTION_TAG in c.metadata.get("tags", []) for c in nb.cells)
+    return any(is_widget_question(c) for c in nb.cells)
