@@ -3,10 +3,16 @@
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_assignment import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions, GetGrades
+from nbgrader.preprocessors import ClearSolutions, DeduplicateIds, Execute, GetGrades
 
-from autograder.preprocessors import ClearSolutionsKeepWidgets, HideHiddenTests
+from autograder.execute import GuardedExecute
+from autograder.preprocessors import (
+    ClearSolutionsKeepWidgets,
+    DeduplicateIdsCleanly,
+    HideHiddenTests,
+)
 
 c = get_config()  # noqa: F821 - injected by nbgrader when it loads this file
 
@@ -32,7 +38,24 @@ c.Autograde.exclude_overwriting = {
     for folder in sorted((HERE / "source").glob("*"))
     if folder.is_dir()
 }
-c.Execute.timeout = 120
+# Learners' code runs in a sandbox, under limits, and a dead or stuck kernel is restarted
+# so that later cells are still graded (see autograder/execute.py and sandbox.py).
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+# A graded cell copied by the learner: graded once, the copy left as an ordinary cell.
+c.Autograde.sanitize_preprocessors = [
+    DeduplicateIdsCleanly if step is DeduplicateIds else step
+    for step in Autograde.class_traits()["sanitize_preprocessors"].default()
+]
+c.Execute.timeout = 120  # seconds per cell
+c.GuardedExecute.notebook_timeout = 900  # seconds per notebook
+c.GuardedExecute.max_output_bytes = 100_000  # characters of output kept per cell
+c.LimitOutput.max_lines = 1000
+c.SandboxedKernelManager.isolation = "auto"  # "on" refuses to grade without a sandbox
+c.SandboxedKernelManager.memory_mb = 2048
+c.SandboxedKernelManager.max_processes = 64
 c.ClearSolutions.text_stub = "Write your answer here."
 
 # Feedback goes to learners: leave out the hidden tests (nbgrader's default shows them).

@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="seconds one cell may run (default: nbgrader_config.py's 120)",
     )
+    grade_cmd.add_argument(
+        "--isolation",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="run each kernel in a bubblewrap sandbox: 'auto' where available (the "
+        "default), 'on' to refuse to grade without one, 'off' to run kernels as you",
+    )
     check_cmd = commands.add_parser(
         "check", help="grade your own workspace with the same tests an instructor uses"
     )
@@ -87,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  skipped {skipped}")
     if args.command == "grade":
         return grade_class(
-            args.course, args.assignment, args.workers, not args.no_feedback, args.cell_timeout
+            args.course,
+            args.assignment,
+            args.workers,
+            not args.no_feedback,
+            args.cell_timeout,
+            isolation=args.isolation,
         )
 
     if args.command == "release":

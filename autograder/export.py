@@ -7,7 +7,16 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-COLUMNS = ["assignment", "student", "score", "max_score", "status", "detail", "seconds"]
+COLUMNS = [
+    "assignment",
+    "student",
+    "score",
+    "max_score",
+    "status",
+    "detail",
+    "flags",
+    "seconds",
+]
 
 
 def gradebook_url(course: Path) -> str:

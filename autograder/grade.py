@@ -40,10 +40,11 @@ class Outcome:
     seconds: float
 
 
-def load_api(course: Path, cell_timeout: int | None = None):
+def load_api(course: Path, cell_timeout: int | None = None, isolation: str | None = None):
     """An NbGraderAPI configured by the course's ``nbgrader_config.py``.
 
-    ``cell_timeout`` (seconds) overrides how long one cell may run before it is stopped.
+    ``cell_timeout`` (seconds) overrides how long one cell may run before it is stopped;
+    ``isolation`` ("auto", "on" or "off") whether kernels run in a sandbox.
     """
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
@@ -52,15 +53,17 @@ def load_api(course: Path, cell_timeout: int | None = None):
     config.CourseDirectory.root = str(course)
     if cell_timeout:
         config.Execute.timeout = cell_timeout
+    if isolation:
+        config.SandboxedKernelManager.isolation = isolation
     return NbGraderAPI(config=config)
 
 
-def _start_worker(course: str, cell_timeout: int | None) -> None:
+def _start_worker(course: str, cell_timeout: int | None, isolation: str | None) -> None:
     global _API
     # nbgrader finds its helpers (alembic) on PATH; a kernel must not inherit grading mode.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(course)
-    _API = load_api(Path(course), cell_timeout)
+    _API = load_api(Path(course), cell_timeout, isolation)
 
 
 def _grade_in_worker(submission: Submission) -> Outcome:
@@ -111,6 +114,7 @@ def grade(
     workers: int = 2,
     progress: bool = True,
     cell_timeout: int | None = None,
+    isolation: str | None = None,
 ) -> list[Outcome]:
     """Autograde every submission of ``assignment`` in ``course``, ``workers`` at a time.
 
@@ -124,7 +128,9 @@ def grade(
     bar = Progress(len(submissions)) if progress else None
     outcomes = []
     with ProcessPoolExecutor(
-        max_workers=max(1, workers), initializer=_start_worker, initargs=(str(course), cell_timeout)
+        max_workers=max(1, workers),
+        initializer=_start_worker,
+        initargs=(str(course), cell_timeout, isolation),
     ) as pool:
         futures = [pool.submit(_grade_in_worker, s) for s in submissions]
         for future in as_completed(futures):

@@ -88,7 +88,7 @@ def render(
     considered = {r["student"]: scores.get(r["student"], {}) for r in graded}
     shares = question_shares(considered, auto_points)
     missed = [(q, s) for q, s in shares if s < 0.5] or shares[:3]
-    look = [r for r in rows if r["status"] != "ok"]
+    look = [r for r in rows if r["status"] != "ok" or r.get("flags")]
     parts = [
         "<!doctype html><meta charset='utf-8'>",
         f"<title>Report: {escape(assignment)}</title>",
@@ -122,10 +122,11 @@ def render(
         )
     parts.append("<h2>Submissions that need a human look</h2>")
     if look:
-        parts.append("<table><tr><th>student</th><th>status</th><th>why</th></tr>")
+        parts.append("<table><tr><th>student</th><th>status</th><th>why</th><th>flags</th></tr>")
         parts += [
             f"<tr><td>{escape(r['student'])}</td><td class='bad'>{escape(r['status'])}"
-            f"</td><td>{escape(r['detail'])}</td></tr>"
+            f"</td><td>{escape(r['detail'])}</td>"
+            f"<td>{'<br>'.join(escape(f) for f in r.get('flags', '').split(' | ') if f)}</td></tr>"
             for r in look
         ]
         parts.append("</table>")

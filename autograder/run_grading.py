@@ -6,8 +6,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import export, report
+import nbformat
+
+from . import export, integrity, report, sandbox
+from . import status as status_rules
 from .grade import grade, load_api
+
+OUTPUT_CUT = "[output cut:"
 
 
 def grade_class(
@@ -16,10 +21,17 @@ def grade_class(
     workers: int = 2,
     feedback: bool = True,
     cell_timeout: int | None = None,
+    isolation: str = "auto",
 ) -> int:
     """Grade every submission of ``assignment``; print a summary; return an exit status."""
     course = Path(course).resolve()
-    outcomes = grade(course, assignment, workers=workers, cell_timeout=cell_timeout)
+    if isolation == "on" and sandbox.isolation_problem():
+        print(f"Cannot grade isolated: {sandbox.isolation_problem()}", file=sys.stderr)
+        return 2
+    print(f"Kernels: {sandbox.describe(isolation)}", file=sys.stderr)
+    outcomes = grade(
+        course, assignment, workers=workers, cell_timeout=cell_timeout, isolation=isolation
+    )
     if not outcomes:
         print(
             f"No submissions found in {course / 'submitted'}/<student>/{assignment}/",
@@ -32,6 +44,7 @@ def grade_class(
     for outcome in outcomes:
         student = outcome.submission.student
         points = earned.get(student, {})
+        status, detail, flags = _check_integrity(course, outcome, points)
         rows.append(
             {
                 "assignment": assignment,
@@ -39,11 +52,12 @@ def grade_class(
                 # Unreadable means nbgrader never ran it: an empty score, not a zero, so nobody
                 # mistakes "could not grade" for "earned nothing".
                 "score": round(sum(points.values()), 6)
-                if points and outcome.status != "unreadable"
+                if points and status not in ("unreadable", "missing notebook")
                 else "",
                 "max_score": sum(max_points.values()),
-                "status": outcome.status,
-                "detail": outcome.detail,
+                "status": status,
+                "detail": detail,
+                "flags": " | ".join(flags),
                 "seconds": round(outcome.seconds, 2),
             }
         )
@@ -66,7 +80,42 @@ def grade_class(
     for row in rows:
         if row["status"] != "ok":
             print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
+        elif row["flags"]:
+            print(f"  needs a look: {row['student']}: flagged ({row['flags'][:200]})")
     return 0
+
+
+def _check_integrity(course: Path, outcome, earned: dict) -> tuple[str, str, list[str]]:
+    """The final status, detail and flags of one submission, from checks made here in
+    the trusted process rather than in the learner's kernel."""
+    submission = outcome.submission
+    submitted = course / "submitted" / submission.student / submission.assignment
+    graded = course / "autograded" / submission.student / submission.assignment
+    status, detail, flags = outcome.status, outcome.detail, []
+    for source in sorted((course / "source" / submission.assignment).glob("*.ipynb")):
+        flags += integrity.tampering_flags(submitted / source.name)
+        if status in (status_rules.UNREADABLE, status_rules.MISSING_NOTEBOOK):
+            continue
+        disagreements = integrity.widget_disagreements(
+            source, submitted, submission.assignment, earned
+        )
+        if disagreements:
+            status, detail = status_rules.TAMPERED, "; ".join(disagreements)[:500]
+        if _output_was_cut(graded / source.name):
+            flags.append(f"{source.name}: output cut to the size limit")
+    return status, detail, flags
+
+
+def _output_was_cut(notebook: Path) -> bool:
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:
+        return False
+    return any(
+        OUTPUT_CUT in output.get("text", "")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
 
 
 def _cells(course: Path, assignment: str) -> tuple[dict[str, float], list[str]]:

@@ -1,0 +1,276 @@
+"""Checks the trusted grading process makes itself, without believing the kernel.
+
+A test cell runs inside the learner's kernel, so code written to defeat it can change
+what it reports. Two checks do not depend on that kernel:
+
+- :func:`widget_disagreements` scores the answer sheet that was handed in, strictly, in
+  this process, with the keys read from the instructor's source notebook; a widget
+  check that earned more in the kernel than the sheet is worth means tampering.
+- :func:`tampering_flags` looks for known tampering patterns in what the learner wrote
+  (changing how later cells run, touching the gradebook, reaching outside the
+  submission), for a human to judge. A flag is not a verdict: it names the cell and the
+  pattern so an instructor can look.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
+from aicareer.assignment import Assignment
+from aicareer.grading import assess
+from aicareer.questions import InvalidAnswer
+
+ASKING_METHODS = ("single_choice", "multiple_choice", "numeric", "ranking", "matching")
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class WidgetCheck:
+    """One hidden ``hw.grade(...)`` call of the source notebook."""
+
+    cell: str  # the nbgrader grade_id of the test cell
+    question_id: str
+    key: object
+    points: float
+    tolerance: float | None
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _calls(source: str, method: str):
+    """Every ``<something>.<method>(...)`` call in ``source`` (none if it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == method
+        ):
+            yield node
+
+
+def _literal_names(nb) -> dict[str, object]:
+    """Module-level ``NAME = <literal>`` assignments of the notebook."""
+    names = {}
+    for cell in _code_cells(nb):
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    try:
+                        names[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        pass
+    return names
+
+
+def _evaluate(node, names: dict):
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    return ast.literal_eval(node)
+
+
+def _bind(method: str, call: ast.Call, names: dict) -> dict:
+    signature = inspect.signature(getattr(Assignment, method))
+    args = [_evaluate(a, names) for a in call.args]
+    kwargs = {k.arg: _evaluate(k.value, names) for k in call.keywords if k.arg}
+    return signature.bind(None, *args, **kwargs).arguments
+
+
+def questions_of(nb) -> dict:
+    """The questions a source notebook asks, rebuilt from their literal definitions.
+
+    A question whose definition is not made of literals is left out: it cannot be
+    checked here, and is then simply not judged.
+    """
+    names = _literal_names(nb)
+    recorder = Assignment.__new__(Assignment)  # only to reuse the question builders
+    questions = {}
+    for cell in _code_cells(nb):
+        for method in ASKING_METHODS:
+            for call in _calls(cell.source, method):
+                try:
+                    arguments = _bind(method, call, names)
+                except (ValueError, TypeError, SyntaxError):
+                    continue
+                arguments.pop("self", None)
+                extra = arguments.pop("extra", {})
+                arguments.update(extra)
+                recorder.questions, recorder.widgets = {}, {}
+                recorder._ask = lambda question, **_: recorder.questions.update(
+                    {question.id: question}
+                )
+                try:
+                    getattr(Assignment, method)(recorder, **arguments)
+                except (InvalidAnswer, ValueError, TypeError):
+                    continue
+                questions.update(recorder.questions)
+    return questions
+
+
+def widget_checks(nb) -> list[WidgetCheck]:
+    """The ``hw.grade(question, key, points=...)`` calls in the source's test cells."""
+    names = _literal_names(nb)
+    checks = []
+    for cell in _code_cells(nb):
+        grade_id = _grade_id(cell)
+        if not grade_id:
+            continue
+        for call in _calls(cell.source, "grade"):
+            try:
+                arguments = _bind("grade", call, names)
+            except (ValueError, TypeError, SyntaxError):
+                continue
+            checks.append(
+                WidgetCheck(
+                    grade_id,
+                    arguments["question_id"],
+                    arguments["key"],
+                    float(arguments["points"]),
+                    arguments.get("tolerance"),
+                )
+            )
+    return checks
+
+
+def typed_answers(nb) -> tuple[dict, set[str]]:
+    """Answers typed as ``hw.answer("id", <literal>)`` in the submission's cells, and the
+    ids typed with something other than a literal (which cannot be checked here)."""
+    typed, unknown = {}, set()
+    for cell in _code_cells(nb):
+        for call in _calls(cell.source, "answer"):
+            if len(call.args) != 2:
+                continue
+            try:
+                question_id = ast.literal_eval(call.args[0])
+            except ValueError:
+                continue
+            try:
+                typed[question_id] = ast.literal_eval(call.args[1])
+            except ValueError:
+                unknown.add(question_id)
+    return typed, unknown
+
+
+def sheet_points(check: WidgetCheck, question, sheet: dict, typed: dict) -> float:
+    """What ``hw.grade`` must return for ``check`` given the handed-in answers."""
+    if check.question_id in typed:
+        value = typed[check.question_id]
+    else:
+        entry = sheet.get(check.question_id)
+        if entry is None or entry.kind != question.kind:
+            return 0.0
+        value = entry.value
+    try:
+        value = question.check(value)
+        fraction, _ = assess(question, value, check.key, check.tolerance)
+    except (InvalidAnswer, ValueError, TypeError, KeyError):
+        return 0.0
+    return round(fraction * check.points, 6) if fraction > 0 else 0.0
+
+
+def widget_disagreements(
+    source_notebook: Path, submitted_folder: Path, assignment: str, earned: dict[str, float]
+) -> list[str]:
+    """Widget checks where the kernel reported more points than the handed-in answers
+    are worth; each as a sentence naming the question."""
+    source = nbformat.read(source_notebook, as_version=4)
+    questions = questions_of(source)
+    submitted_nb = submitted_folder / source_notebook.name
+    try:
+        typed, unknown = typed_answers(nbformat.read(submitted_nb, as_version=4))
+    except Exception:
+        typed, unknown = {}, set()
+    sheet_file = sheet_path(submitted_folder, assignment)
+    try:
+        sheet = parse_sheet(sheet_file, sheet_file.read_bytes(), assignment)
+    except (OSError, AnswerSheetError):
+        sheet = {}
+    found = []
+    for check in widget_checks(source):
+        question = questions.get(check.question_id)
+        if question is None or check.question_id in unknown or check.cell not in earned:
+            continue
+        expected = sheet_points(check, question, sheet, typed)
+        reported = earned[check.cell] or 0.0
+        if reported > expected + TOLERANCE:
+            found.append(
+                f"question {check.question_id} ({check.cell}): the kernel reported "
+                f"{reported:g} points, the handed-in answer is worth {expected:g}"
+            )
+    return found
+
+
+# Patterns, the reason shown to the instructor, and what they may indicate.
+TAMPERING_PATTERNS = [
+    (
+        r"get_ipython\s*\(|\bInteractiveShell\b",
+        "uses the IPython shell (can change how later cells run)",
+    ),
+    (
+        r"\bsys\s*\.\s*(settrace|setprofile|modules)\b",
+        "changes the interpreter (sys.settrace, sys.modules)",
+    ),
+    (r"\b__builtins__\b|\bimport\s+builtins\b|\bbuiltins\s*\.", "changes Python's builtins"),
+    (r"\bshowtraceback\b|_render_traceback_", "changes how errors are shown"),
+    (
+        r"\baicareer\b|\bhw\s*\.\s*(typed|grade|sheet|questions)\b|setattr\s*\(\s*hw\b",
+        "changes the course's grading helpers (aicareer, hw)",
+    ),
+    (r"\bgradebook\b|\bsqlite3?\b|\bnbgrader\b", "refers to the gradebook or nbgrader"),
+    (
+        r"\.\./|\bos\s*\.\s*chdir\b|['\"]/(home|root|etc|work|tmp|Users)\b|\bsource/|\bsubmitted/",
+        "reaches outside the submission's folder",
+    ),
+    (
+        r"\bsubprocess\b|\bos\s*\.\s*(system|popen|fork|kill|exec\w*|spawn\w*)\b|\bctypes\b",
+        "starts programs or processes, or calls C directly",
+    ),
+    (r"\bsocket\b|\burllib\b|\brequests\b|\bhttp\.client\b", "uses the network"),
+    (r"\batexit\b|\bsignal\s*\.\s*signal\b|\bos\s*\.\s*_exit\b", "changes how the kernel stops"),
+]
+
+
+def tampering_flags(submitted_notebook: Path) -> list[str]:
+    """Known tampering patterns in the cells a learner wrote, one line per cell and
+    pattern. Instructor cells (locked or tests) are skipped: nbgrader restores them."""
+    try:
+        nb = nbformat.read(submitted_notebook, as_version=4)
+    except Exception:
+        return []
+    flags = []
+    for index, cell in enumerate(nb.cells, start=1):
+        meta = cell.metadata.get("nbgrader", {})
+        if (
+            cell.cell_type != "code"
+            or meta.get("locked")
+            or meta.get("grade")
+            and not meta.get("solution")
+        ):
+            continue
+        where = meta.get("grade_id") or f"cell {index}"
+        for pattern, reason in TAMPERING_PATTERNS:
+            match = re.search(pattern, cell.source)
+            if match:
+                flags.append(f"{where}: {reason} ({match.group(0).strip()!r})")
+    return flags

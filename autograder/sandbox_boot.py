@@ -1,0 +1,130 @@
+"""Start one grading kernel under limits: the first program to run inside the sandbox.
+
+Usage: ``python sandbox_boot.py SETTINGS_JSON -- KERNEL COMMAND ...``
+
+This file is run by the sandbox's own Python with nothing of the course importable, so
+it uses the standard library only. It
+
+1. copies the submission's files (read-only inside the sandbox) into a writable home
+   that lives in a size-capped tmpfs, so the learner's code can write files without
+   touching the original or filling the instructor's disk;
+2. sets resource limits (address space, file size, no core dumps, processes) that the
+   kernel and everything it starts inherit;
+3. starts the kernel as a child and watches the whole sandbox: more processes or more
+   memory in all than allowed, and everything is killed, with a note for the grader
+   saying which limit was hit.
+
+Outside a sandbox (no isolation available) only step 2 happens, then the kernel replaces
+this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+import time
+
+WATCH_INTERVAL = 0.05  # seconds between looks at the sandbox's processes
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _limit(which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def apply_limits(settings: dict) -> None:
+    """Limits inherited by the kernel and anything it starts."""
+    _limit(resource.RLIMIT_AS, settings["memory_bytes"])
+    _limit(resource.RLIMIT_FSIZE, settings["file_bytes"])
+    _limit(resource.RLIMIT_CORE, 0)
+    if settings["isolated"]:
+        # Counted per user; only inside the sandbox's own user namespace does that mean
+        # "processes of this submission" rather than "all of the instructor's processes".
+        _limit(resource.RLIMIT_NPROC, settings["processes"])
+
+
+def prepare_home(settings: dict) -> None:
+    """Copy the submission into the writable work folder and seed matplotlib's cache."""
+    work = settings["workdir"]
+    shutil.copytree(settings["submission"], work, dirs_exist_ok=True)
+    fonts = settings.get("matplotlib_cache")
+    if fonts and os.path.isdir(fonts):
+        # Without its font list matplotlib spends seconds rebuilding it on first import.
+        shutil.copytree(fonts, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
+    os.chdir(work)
+
+
+def _sandbox_usage() -> tuple[int, int]:
+    """Processes in this sandbox and the memory they hold, in bytes (resident)."""
+    count = resident = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        count += 1
+        try:
+            with open(f"/proc/{name}/statm", "rb") as statm:
+                resident += int(statm.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass  # the process ended while we looked
+    return count, resident
+
+
+def _stop_everything(note_path: str, reason: str) -> None:
+    with open(note_path, "w", encoding="utf-8") as note:
+        note.write(reason)
+    # In a PID namespace, -1 means every process of this sandbox but its init and us.
+    os.kill(-1, signal.SIGKILL)
+
+
+def supervise(kernel: int, settings: dict) -> int:
+    """Wait for the kernel, enforcing the sandbox-wide process and memory limits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel
+    # Our own Python, the sandbox's init and the kernel are counted as well.
+    most_processes = settings["processes"] + 2
+    while True:
+        pid, status = os.waitpid(kernel, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status)
+        count, resident = _sandbox_usage()
+        if count > most_processes:
+            _stop_everything(
+                settings["note"],
+                f"the code started more than {settings['processes']} processes "
+                "(process limit); the kernel was stopped",
+            )
+        elif resident > settings["memory_bytes"]:
+            _stop_everything(
+                settings["note"],
+                f"the code's processes used more than {settings['memory_bytes'] >> 20} MiB "
+                "together (memory limit); the kernel was stopped",
+            )
+        time.sleep(WATCH_INTERVAL)
+
+
+def main(argv: list[str]) -> int:
+    settings = json.loads(argv[1])
+    command = argv[argv.index("--") + 1 :]
+    if not settings["isolated"]:
+        apply_limits(settings)
+        os.execv(command[0], command)
+    prepare_home(settings)
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            apply_limits(settings)
+            os.execv(command[0], command)
+        finally:
+            os._exit(127)
+    code = supervise(kernel, settings)
+    return code if code >= 0 else 128 - code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
