@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab check test lint release grade setup-browser clean-venv
+.PHONY: lab check test lint release grade setup-system setup-sandbox clean-venv
 
 # Create the virtual environment and install the course (again only when pyproject changes).
 $(STAMP): pyproject.toml
@@ -26,25 +26,30 @@ check: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder check --workspace workspace
 
 ## make test: everything CI checks: lint, unit tests, notebooks, nbgrader, browser.
-test: $(STAMP) setup-browser lint
+test: $(STAMP) setup-system lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check aicareer autograder tests scripts benchmarks nbgrader_config.py
 
-## Chromium from Debian for the browser tests (installed when missing and we are root).
-setup-browser:
-	@sh scripts/setup-browser.sh
+## Debian packages: chromium for the browser tests, bubblewrap for isolated grading
+## (installed when missing and we are root; otherwise a note says what to install).
+setup-system:
+	@sh scripts/setup-system.sh chromium bubblewrap
+
+setup-sandbox:
+	@sh scripts/setup-system.sh bubblewrap
 
 ## make release: regenerate release/ from source/ with nbgrader.
 release: $(STAMP)
 	$(BIN)/python -m autograder release
 
-## make grade ASSIGNMENT=07-job-search [WORKERS=2]: autograde submitted/, feedback, grades CSV.
-grade: $(STAMP)
+## make grade ASSIGNMENT=07-job-search [WORKERS=2]: autograde submitted/ (each kernel in a
+## sandbox), feedback, grades CSV and report.
+grade: $(STAMP) setup-sandbox
 	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [WORKERS=2]" >&2; exit 2)
-	$(BIN)/python -m autograder grade $(ASSIGNMENT) --workers $(or $(WORKERS),2)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder grade $(ASSIGNMENT) --workers $(or $(WORKERS),2)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,10 +21,23 @@ def chromium_path() -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(
             "Chromium is not installed, and under CI (CI=true) the browser tests must run: "
-            "install Debian's 'chromium' package (make setup-browser).",
+            "install Debian's 'chromium' package (make setup-system).",
             pytrace=False,
         )
     pytest.skip(
         "Chromium is not installed: browser tests skipped. "
         "Install Debian's 'chromium' package to run them."
     )
+
+
+@pytest.fixture(scope="session")
+def sandbox_available() -> None:
+    """Kernels can be isolated here; skip otherwise, but fail under CI."""
+    from autograder.sandbox import isolation_problem
+
+    problem = isolation_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Under CI grading must be isolated, but: {problem}", pytrace=False)
+    pytest.skip(f"isolation tests skipped: {problem}")

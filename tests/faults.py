@@ -103,6 +103,7 @@ def _change_metadata(nb) -> None:
 
 def _duplicate_graded_cell(nb) -> None:
     copy = nbformat.from_dict(json.loads(json.dumps(_cell(nb, "q1_2_check"))))
+    copy["id"] = "learner-copy"  # JupyterLab gives a pasted cell a new cell id, not a new grade_id
     nb.cells.append(copy)
 
 

@@ -1,0 +1,189 @@
+"""Every fault and attack of ../shared/reliability.md, graded among healthy submissions.
+
+One class is graded once, two kernels at a time, in sandboxes: the healthy hand-ins keep
+their exact scores, every faulty one gets the right status and score, nothing in the
+course directory changes except what grading writes, and no process or scratch folder
+is left behind.
+"""
+
+import csv
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from course import fill_cells, make_course, nbgrader, run_as_learner
+from faults import ASSIGNMENT, FAULTS
+from students import STUDENTS
+
+from autograder import export
+from autograder.run_grading import grade_class
+
+pytestmark = pytest.mark.slow
+HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id
+GRADING_WRITES = ("autograded", "feedback", "reports", "gradebook.db")
+LEFTOVER_SIGNS = ("bwrap", "ipykernel_launcher", "sleep 3600", "aicareer/boot.py")
+
+
+def course_fingerprint(course: Path) -> dict[str, str]:
+    """A checksum of every file the grader must not change, by path."""
+    sums = {}
+    for path in sorted(course.rglob("*")):
+        relative = path.relative_to(course)
+        if relative.parts[0] in GRADING_WRITES or not path.is_file():
+            continue
+        sums[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return sums
+
+
+def running_sandbox_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(sign in command for sign in LEFTOVER_SIGNS):
+            found.append(f"{entry.name}: {command[:120]}")
+    return found
+
+
+def scratch_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("aicareer-grade-*")}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, sandbox_available):
+    course = make_course(tmp_path_factory.mktemp("faults"))
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    plans = STUDENTS[ASSIGNMENT]()
+    plans["zoë-学生"] = plans["partial"]
+    for student in HEALTHY:
+        plan = plans[student]
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        notebook = folder / released.name
+        nbformat.write(fill_cells(nbformat.read(released, as_version=4), plan["code"]), notebook)
+        if plan["widgets"]:
+            run_as_learner(notebook, plan["widgets"])
+    for name, fault in FAULTS.items():
+        folder = course / "submitted" / name / ASSIGNMENT
+        shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
+        fault.make(folder, course)
+    before = course_fingerprint(course)
+    scratch_before = scratch_folders()
+    assert grade_class(course, ASSIGNMENT, workers=2, cell_timeout=5, isolation="on") == 0
+    rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
+    return {
+        "course": course,
+        "plans": plans,
+        "rows": {row["student"]: row for row in rows},
+        "unchanged": before == course_fingerprint(course),
+        "changed": sorted(set(before.items()) ^ set(course_fingerprint(course).items())),
+        "new scratch": scratch_folders() - scratch_before,
+    }
+
+
+def test_healthy_submissions_keep_their_exact_scores(graded):
+    by_cell = export.scores(export.gradebook_url(graded["course"]), ASSIGNMENT)
+    for student in HEALTHY:
+        assert graded["rows"][student]["status"] == "ok", graded["rows"][student]
+        expected = graded["plans"][student]["expected"]
+        auto = {k: v for k, v in by_cell[student].items() if k != "reflection_interviews"}
+        assert auto == pytest.approx({k: expected.get(k, 0) for k in auto}, abs=1e-6), student
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_gets_its_status_and_exact_score(graded, name):
+    fault, row = FAULTS[name], graded["rows"][name]
+    assert row["status"] == fault.status, row
+    if fault.score is None:
+        assert row["score"] == "", row
+    else:
+        assert float(row["score"]) == pytest.approx(fault.score, abs=1e-6), row
+    assert float(row["max_score"]) == 20, "nobody changed the points of the gradebook"
+    if fault.says:
+        assert fault.says in row["detail"] + row["flags"], row
+
+
+def test_nothing_outside_the_scratch_copy_changed(graded):
+    assert graded["unchanged"], graded["changed"][:10]
+    assert not (graded["course"] / "pwned.txt").exists()
+    assert not list(graded["course"].rglob("big.bin"))
+
+
+def test_no_process_or_scratch_folder_is_left_behind(graded):
+    assert running_sandbox_processes() == []
+    assert graded["new scratch"] == set()
+
+
+def test_attempts_to_reach_outside_all_failed(graded):
+    nb = nbformat.read(
+        graded["course"] / "autograded" / "reaches-outside" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+        as_version=4,
+    )
+    printed = "".join(
+        output.get("text", "")
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "interview_plan"
+        for output in cell.outputs
+    )
+    for attempt in ("read gradebook", "read source", "read other", "write course", "network"):
+        assert f"'{attempt}': 'DONE'" not in printed, printed
+        assert f"'{attempt}':" in printed, printed
+
+
+def test_floods_leave_the_feedback_and_gradebook_small(graded):
+    course = graded["course"]
+    for name in ("floods-lines", "floods-one-huge-line"):
+        feedback = course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        assert feedback.stat().st_size < 400_000, name
+    assert (course / "gradebook.db").stat().st_size < 2_000_000
+
+
+def test_the_report_names_every_fault_for_a_human_look(graded):
+    page = (graded["course"] / "reports" / f"{ASSIGNMENT}-report.html").read_text(encoding="utf-8")
+    look = page.split("need a human look", 1)[1]
+    for name, fault in FAULTS.items():
+        if fault.status != "ok" or graded["rows"][name]["flags"]:
+            assert f"<td>{name}</td>" in look, name
+    assert "<td>right</td>" not in look
+    assert (graded["course"] / "feedback" / "zoë-学生" / ASSIGNMENT).is_dir()
+
+
+def test_the_original_of_every_unreadable_notebook_is_kept(graded):
+    for name, fault in FAULTS.items():
+        if fault.status in ("unreadable", "missing notebook"):
+            assert list((graded["course"] / "submitted" / name / ASSIGNMENT).iterdir()), name
+
+
+def test_grading_without_isolation_still_works_and_says_so(tmp_path, capfd):
+    course = make_course(tmp_path)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    plan = STUDENTS[ASSIGNMENT]()["right"]
+    folder = course / "submitted" / "right" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(
+        fill_cells(nbformat.read(released, as_version=4), plan["code"]), folder / released.name
+    )
+    run_as_learner(folder / released.name, plan["widgets"])
+    assert grade_class(course, ASSIGNMENT, workers=1, feedback=False, isolation="off") == 0
+    assert "NOT ISOLATED" in capfd.readouterr().err
+    rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
+    assert (rows[0]["status"], float(rows[0]["score"])) == ("ok", 16)
+
+
+def test_required_isolation_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch, capsys):
+    from autograder import sandbox
+
+    monkeypatch.setattr(sandbox, "isolation_problem", lambda: "bubblewrap is not installed")
+    assert grade_class(tmp_path, ASSIGNMENT, isolation="on") == 2
+    assert "bubblewrap is not installed" in capsys.readouterr().err
+    os.environ.pop("NBGRADER_EXECUTION", None)
