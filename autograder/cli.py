@@ -60,6 +60,24 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds one cell may run (default: nbgrader_config.py's 120)",
     )
     grade_cmd.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=None,
+        help="seconds a whole notebook may run (default: nbgrader_config.py's 900)",
+    )
+    grade_cmd.add_argument(
+        "--due",
+        default=None,
+        help="due date, e.g. '2026-11-20 17:00 UTC': the grades then show who was late "
+        "(by timestamp.txt, or the upload time in an LMS zip)",
+    )
+    grade_cmd.add_argument(
+        "--db",
+        default=None,
+        help="gradebook database URL (default: sqlite:///COURSE/gradebook.db; "
+        "e.g. postgresql://user@host/course)",
+    )
+    grade_cmd.add_argument(
         "--isolation",
         choices=("auto", "on", "off"),
         default="auto",
@@ -100,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             not args.no_feedback,
             args.cell_timeout,
             isolation=args.isolation,
+            db_url=args.db,
+            due=args.due,
+            notebook_timeout=args.notebook_timeout,
         )
 
     if args.command == "release":

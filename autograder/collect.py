@@ -6,15 +6,21 @@ name (like nbgrader's ``zip_collect``). Each learner's notebook and answer sheet
 copied to ``submitted/<student>/<assignment>/`` under the names the assignment uses.
 Archives are read defensively: no member may write outside the scratch folder, and
 oversized archives are refused.
+
+The time of each notebook upload (a zip member's date, or a file's modification time,
+taken as UTC) is written to ``timestamp.txt`` as nbgrader's exchange does, so that a
+due date given to ``grade --due`` shows who handed in late.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from aicareer.answers import SUFFIX as SHEET_SUFFIX
@@ -22,6 +28,7 @@ from aicareer.answers import SUFFIX as SHEET_SUFFIX
 # Canvas-style names: <student>_[LATE_]<numbers>_<numbers>_<original file name>.
 DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file>.+)$"
 MAX_ARCHIVE_BYTES = 2_000_000_000
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's own
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Collected:
 
 
 def _extract(archive: Path, into: Path) -> Path:
+    """Unpack ``archive`` into ``into``, giving each file the member's date."""
     with zipfile.ZipFile(archive) as bundle:
         total = sum(info.file_size for info in bundle.infolist())
         if total > MAX_ARCHIVE_BYTES:
@@ -45,6 +53,10 @@ def _extract(archive: Path, into: Path) -> Path:
                     "the archive's folder"
                 )
         bundle.extractall(into)
+        for info in bundle.infolist():
+            if not info.is_dir():
+                when = datetime(*info.date_time, tzinfo=timezone.utc).timestamp()
+                os.utime(into / info.filename, (when, when))
     return into
 
 
@@ -96,6 +108,8 @@ def collect(
                 shutil.rmtree(target)
             target.mkdir(parents=True)
             shutil.copy(files["notebook"], target / f"{assignment}.ipynb")
+            uploaded = datetime.fromtimestamp(files["notebook"].stat().st_mtime, timezone.utc)
+            (target / "timestamp.txt").write_text(uploaded.strftime(TIMESTAMP_FORMAT))
             if "sheet" in files:
                 shutil.copy(files["sheet"], target / f"{assignment}{SHEET_SUFFIX}")
             result.students.append(student)

@@ -15,13 +15,47 @@ COLUMNS = [
     "status",
     "detail",
     "flags",
+    "seconds_late",
     "seconds",
 ]
 
 
-def gradebook_url(course: Path) -> str:
-    """nbgrader's default gradebook: SQLite in the course directory."""
-    return f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
+def gradebook_url(course: Path, db_url: str | None = None) -> str:
+    """``db_url`` if given (any SQLAlchemy URL nbgrader accepts, such as PostgreSQL's),
+    else nbgrader's default gradebook: SQLite in the course directory."""
+    return db_url or f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
+
+
+def set_due_date(db_url: str, assignment: str, due: str) -> None:
+    """Record the assignment's due date (any format nbgrader reads, UTC if no zone)."""
+    from nbgrader.utils import parse_utc
+
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_assignment(assignment, duedate=parse_utc(due))
+
+
+def seconds_late(db_url: str, assignment: str) -> dict[str, float]:
+    """How late each student's submission was, by the due date and its timestamp."""
+    out = {}
+    with Gradebook(db_url) as gradebook:
+        for student in gradebook.students:
+            try:
+                submission = gradebook.find_submission(assignment, student.id)
+            except MissingEntry:
+                continue
+            out[student.id] = float(submission.total_seconds_late or 0)
+    return out
+
+
+def describe_lateness(seconds: float) -> str:
+    """'handed in 2 d 1 h 30 min late', or '' when on time."""
+    if seconds <= 0:
+        return ""
+    minutes = int(seconds // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    return "handed in " + " ".join(p for p in parts if p) + " late"
 
 
 def scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:

@@ -40,30 +40,41 @@ class Outcome:
     seconds: float
 
 
-def load_api(course: Path, cell_timeout: int | None = None, isolation: str | None = None):
-    """An NbGraderAPI configured by the course's ``nbgrader_config.py``.
+@dataclass(frozen=True)
+class Limits:
+    """Settings that override ``nbgrader_config.py`` for one grading run (None: keep)."""
 
-    ``cell_timeout`` (seconds) overrides how long one cell may run before it is stopped;
-    ``isolation`` ("auto", "on" or "off") whether kernels run in a sandbox.
-    """
+    cell_timeout: int | None = None  # seconds one cell may run
+    notebook_timeout: int | None = None  # seconds a whole notebook may run
+    isolation: str | None = None  # "auto", "on" or "off": kernels in a sandbox or not
+    db_url: str | None = None  # the gradebook, if not SQLite in the course folder
+
+
+def load_api(course: Path, limits: Limits | None = None):
+    """An NbGraderAPI configured by the course's ``nbgrader_config.py`` and ``limits``."""
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
-    if cell_timeout:
-        config.Execute.timeout = cell_timeout
-    if isolation:
-        config.SandboxedKernelManager.isolation = isolation
+    limits = limits or Limits()
+    if limits.cell_timeout:
+        config.Execute.timeout = limits.cell_timeout
+    if limits.notebook_timeout:
+        config.GuardedExecute.notebook_timeout = limits.notebook_timeout
+    if limits.isolation:
+        config.SandboxedKernelManager.isolation = limits.isolation
+    if limits.db_url:
+        config.CourseDirectory.db_url = limits.db_url
     return NbGraderAPI(config=config)
 
 
-def _start_worker(course: str, cell_timeout: int | None, isolation: str | None) -> None:
+def _start_worker(course: str, limits: Limits) -> None:
     global _API
     # nbgrader finds its helpers (alembic) on PATH; a kernel must not inherit grading mode.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(course)
-    _API = load_api(Path(course), cell_timeout, isolation)
+    _API = load_api(Path(course), limits)
 
 
 def _grade_in_worker(submission: Submission) -> Outcome:
@@ -113,8 +124,7 @@ def grade(
     assignment: str,
     workers: int = 2,
     progress: bool = True,
-    cell_timeout: int | None = None,
-    isolation: str | None = None,
+    limits: Limits | None = None,
 ) -> list[Outcome]:
     """Autograde every submission of ``assignment`` in ``course``, ``workers`` at a time.
 
@@ -130,7 +140,7 @@ def grade(
     with ProcessPoolExecutor(
         max_workers=max(1, workers),
         initializer=_start_worker,
-        initargs=(str(course), cell_timeout, isolation),
+        initargs=(str(course), limits or Limits()),
     ) as pool:
         futures = [pool.submit(_grade_in_worker, s) for s in submissions]
         for future in as_completed(futures):

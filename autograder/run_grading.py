@@ -10,7 +10,7 @@ import nbformat
 
 from . import export, integrity, report, sandbox
 from . import status as status_rules
-from .grade import grade, load_api
+from .grade import Limits, grade, load_api
 
 OUTPUT_CUT = "[output cut:"
 
@@ -22,29 +22,43 @@ def grade_class(
     feedback: bool = True,
     cell_timeout: int | None = None,
     isolation: str = "auto",
+    db_url: str | None = None,
+    due: str | None = None,
+    notebook_timeout: int | None = None,
 ) -> int:
-    """Grade every submission of ``assignment``; print a summary; return an exit status."""
+    """Grade every submission of ``assignment``; print a summary; return an exit status.
+
+    ``due`` (e.g. "2026-11-20 17:00 UTC") records the due date first, so that the
+    grades show who handed in late; ``db_url`` names a gradebook other than the course's
+    SQLite file.
+    """
     course = Path(course).resolve()
+    limits = Limits(cell_timeout, notebook_timeout, isolation, db_url)
+    db = export.gradebook_url(course, db_url)
     if isolation == "on" and sandbox.isolation_problem():
         print(f"Cannot grade isolated: {sandbox.isolation_problem()}", file=sys.stderr)
         return 2
     print(f"Kernels: {sandbox.describe(isolation)}", file=sys.stderr)
-    outcomes = grade(
-        course, assignment, workers=workers, cell_timeout=cell_timeout, isolation=isolation
-    )
+    if due:
+        export.set_due_date(db, assignment, due)
+    outcomes = grade(course, assignment, workers=workers, limits=limits)
     if not outcomes:
         print(
             f"No submissions found in {course / 'submitted'}/<student>/{assignment}/",
             file=sys.stderr,
         )
         return 1
-    earned = export.scores(export.gradebook_url(course), assignment)
-    max_points, manual = _cells(course, assignment)
+    earned = export.scores(db, assignment)
+    late = export.seconds_late(db, assignment)
+    max_points, manual = _cells(db, assignment)
     rows = []
     for outcome in outcomes:
         student = outcome.submission.student
         points = earned.get(student, {})
         status, detail, flags = _check_integrity(course, outcome, points)
+        lateness = export.describe_lateness(late.get(student, 0))
+        if lateness:
+            flags.insert(0, lateness)
         rows.append(
             {
                 "assignment": assignment,
@@ -58,6 +72,7 @@ def grade_class(
                 "status": status,
                 "detail": detail,
                 "flags": " | ".join(flags),
+                "seconds_late": round(late.get(student, 0)),
                 "seconds": round(outcome.seconds, 2),
             }
         )
@@ -67,7 +82,7 @@ def grade_class(
         report.render(assignment, rows, earned, max_points, manual),
     )
     if feedback:
-        load_api(course).generate_feedback(assignment, force=True)
+        load_api(course, limits).generate_feedback(assignment, force=True)
     counts = Counter(row["status"] for row in rows)
     print(
         f"Graded {len(rows)} submissions of {assignment}: "
@@ -118,12 +133,12 @@ def _output_was_cut(notebook: Path) -> bool:
     )
 
 
-def _cells(course: Path, assignment: str) -> tuple[dict[str, float], list[str]]:
+def _cells(db_url: str, assignment: str) -> tuple[dict[str, float], list[str]]:
     """Points per graded cell, and the cells graded by hand."""
     from nbgrader.api import Gradebook
 
     points, manual = {}, []
-    with Gradebook(export.gradebook_url(course)) as gradebook:
+    with Gradebook(db_url) as gradebook:
         for notebook in gradebook.find_assignment(assignment).notebooks:
             for cell in notebook.grade_cells:
                 points[cell.name] = float(cell.max_score)

@@ -15,6 +15,7 @@ from autograder.run_grading import grade_class
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "07-job-search"
+DUE = "2026-11-20 17:00:00 UTC"
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,10 @@ def class_course(tmp_path_factory):
             "import os\ndef interview_plan(*args, **kwargs):\n    os._exit(3)\n",
         ),
     }
+    # Handed in two days after the due date given to grade_class below.
+    late = course / "submitted" / "late" / ASSIGNMENT
+    shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, late)
+    (late / "timestamp.txt").write_text("2026-11-22 18:30:00.000000 UTC")
     for student, (grade_id, code) in faults.items():
         folder = course / "submitted" / student / ASSIGNMENT
         shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, folder)
@@ -63,7 +68,7 @@ def graded_copy(class_course, folder, workers):
     copy = folder / f"graded-{workers}"
     shutil.copytree(course, copy)
     (copy / "nbgrader_config.py").write_text((course / "nbgrader_config.py").read_text())
-    assert grade_class(copy, ASSIGNMENT, workers=workers, cell_timeout=5) == 0
+    assert grade_class(copy, ASSIGNMENT, workers=workers, cell_timeout=5, due=DUE) == 0
     rows = list(csv.DictReader(open(copy / "reports" / f"{ASSIGNMENT}-grades.csv")))
     return copy, {row["student"]: row for row in rows}
 
@@ -91,6 +96,7 @@ def test_parallel_and_serial_grading_agree_exactly(class_course, serial_run, par
         "broken",
         "endless-loop",
         "kernel-exits",
+        "late",
     }
     for student in serial:
         assert serial[student]["status"] == parallel[student]["status"]
@@ -115,6 +121,7 @@ def test_every_submission_gets_the_right_status(parallel_run):
         "broken": "unreadable",
         "endless-loop": "timeout",
         "kernel-exits": "kernel died",
+        "late": "ok",
     }
     assert "no 07-job-search.answers.json was handed in" in rows["no-sheet"]["detail"]
     # After a timeout the later cells still run and keep their points: the endless loop
@@ -127,6 +134,14 @@ def test_every_submission_gets_the_right_status(parallel_run):
     assert rows["broken"]["score"] == ""
     assert "JSON" in rows["broken"]["detail"], rows["broken"]["detail"]
     assert float(rows["right"]["max_score"]) == 20
+
+
+def test_late_submissions_are_marked_with_how_late(parallel_run):
+    _, rows = parallel_run
+    assert int(rows["late"]["seconds_late"]) == 2 * 86400 + 90 * 60
+    assert "handed in 2 d 1 h 30 min late" in rows["late"]["flags"]
+    assert float(rows["late"]["score"]) == 16, "no penalty unless the instructor sets one"
+    assert int(rows["right"]["seconds_late"]) == 0
 
 
 def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
@@ -222,13 +237,23 @@ def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, paralle
     course, _ = class_course
     _, exchange_rows = parallel_run
     fresh = tmp_path / "lms"
-    shutil.copytree(course, fresh, ignore=shutil.ignore_patterns("submitted"))
+    shutil.copytree(course, fresh, ignore=shutil.ignore_patterns("submitted", "gradebook.db"))
+    # A gradebook somewhere else (a database URL; PostgreSQL's works the same way).
+    database = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    nbgrader(fresh, "generate_assignment", ASSIGNMENT, "--force", f"--db={database}")
     uploads = tmp_path / "uploads.zip"
+    uploaded = {"right": (2026, 11, 20, 16, 59, 0), "partial": (2026, 11, 20, 17, 0, 0)}
+    uploaded["no-sheet"] = (2026, 11, 21, 9, 15, 0)  # 16 h 15 min after the due date
     with zipfile.ZipFile(uploads, "w") as bundle:
         for number, student in enumerate(["right", "partial", "no-sheet"]):
             folder = course / "submitted" / student / ASSIGNMENT
             for item in folder.iterdir():
-                bundle.write(item, f"{student}_{100 + number}_{200 + number}_{item.name}")
+                if item.name == "timestamp.txt":
+                    continue
+                member = zipfile.ZipInfo(
+                    f"{student}_{100 + number}_{200 + number}_{item.name}", uploaded[student]
+                )
+                bundle.writestr(member, item.read_bytes())
         bundle.writestr("readme.txt", "not a submission")
     result = subprocess.run(
         [
@@ -242,6 +267,10 @@ def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, paralle
             "--from",
             str(uploads),
             "--no-feedback",
+            "--due",
+            DUE,
+            "--db",
+            database,
         ],
         env=nbgrader_env(),
         capture_output=True,
@@ -258,6 +287,11 @@ def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, paralle
     for student in ("right", "partial", "no-sheet"):
         assert rows[student]["score"] == exchange_rows[student]["score"]
         assert rows[student]["status"] == exchange_rows[student]["status"]
+    assert [rows[s]["seconds_late"] for s in uploaded] == ["0", "0", str(16 * 3600 + 15 * 60)]
+    assert "handed in 16 h 15 min late" in rows["no-sheet"]["flags"]
+    # The gradebook named by --db was used, and no other was made.
+    assert (tmp_path / "elsewhere.db").stat().st_size > 0
+    assert not (fresh / "gradebook.db").exists()
 
 
 def test_archive_member_escaping_its_folder_is_refused(tmp_path):
