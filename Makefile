@@ -45,11 +45,11 @@ setup-sandbox:
 release: $(STAMP)
 	$(BIN)/python -m autograder release
 
-## make grade ASSIGNMENT=07-job-search [WORKERS=2]: autograde submitted/ (each kernel in a
+## make grade ASSIGNMENT=07-job-search [WORKERS=n]: autograde submitted/ (each kernel in a
 ## sandbox), feedback, grades CSV and report.
 grade: $(STAMP) setup-sandbox
-	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [WORKERS=2]" >&2; exit 2)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder grade $(ASSIGNMENT) --workers $(or $(WORKERS),2)
+	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [WORKERS=n]" >&2; exit 2)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
 
 clean-venv:
 	rm -rf $(VENV)

@@ -52,6 +52,9 @@ c.Autograde.sanitize_preprocessors = [
 c.Execute.timeout = 120  # seconds per cell
 c.GuardedExecute.notebook_timeout = 900  # seconds per notebook
 c.GuardedExecute.max_output_bytes = 100_000  # characters of output kept per cell
+# Every output has arrived when the last cell is done: stop the kernel at once rather
+# than waiting a third of a second for a polite shutdown of each one.
+c.GuardedExecute.shutdown_kernel = "immediate"
 c.LimitOutput.max_lines = 1000
 c.SandboxedKernelManager.isolation = "auto"  # "on" refuses to grade without a sandbox
 c.SandboxedKernelManager.memory_mb = 2048

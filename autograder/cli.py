@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from .collect import DEFAULT_PATTERN, collect
 from .release import ReleaseRefused, release
 from .run_grading import grade_class
 from .selfcheck import check_workspace
+
+DEFAULT_WORKERS = min(8, (os.cpu_count() or 1) + 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_cmd.add_argument("assignment")
     grade_cmd.add_argument(
-        "--workers", type=int, default=2, help="submissions graded at once (default 2)"
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"submissions graded at once (default: cores + 1, here {DEFAULT_WORKERS}; "
+        "kernels spend part of their time waiting, so one more than the cores keeps them busy)",
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     grade_cmd.add_argument(

@@ -38,6 +38,10 @@ def _size(msg: dict) -> int:
     return sum(len(str(value)) for value in content.get("data", {}).values())
 
 
+def _timed_out(cell) -> bool:
+    return any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+
+
 class GuardedExecute(Execute):
     """Execute with a sandboxed kernel, a notebook time limit, an output byte cap and
     recovery from dead or stuck kernels."""
@@ -85,15 +89,25 @@ class GuardedExecute(Execute):
             return self._not_run(
                 cell, KERNEL_DIED, "the kernel kept dying; this cell and the rest were not run"
             )
+        # When the notebook's limit is nearer than the cell's own, a timeout here means the
+        # notebook is out of time: no later cell may run, however quick.
+        limited_by_notebook = self._deadline is not None and (
+            not self.timeout or self._deadline - monotonic() < self.timeout
+        )
         try:
-            return await super().async_execute_cell(
+            cell = await super().async_execute_cell(
                 cell, cell_index, execution_count, store_history
             )
+            if limited_by_notebook and _timed_out(cell):
+                self._deadline = monotonic()
+            return cell
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
             reason = note or "the kernel stopped (it crashed or exited) while running this cell"
             self._record_error(cell, KERNEL_DIED, reason + "; a fresh kernel runs the next cells")
         except CellTimeoutError:
+            if limited_by_notebook:
+                self._deadline = monotonic()
             self._record_error(
                 cell,
                 "CellTimeoutError",

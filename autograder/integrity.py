@@ -15,17 +15,18 @@ what it reports. Two checks do not depend on that kernel:
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.assignment import Assignment
 from aicareer.grading import assess
 from aicareer.questions import InvalidAnswer
+
+from .status import load_notebook
 
 ASKING_METHODS = ("single_choice", "multiple_choice", "numeric", "ranking", "matching")
 TOLERANCE = 1e-6
@@ -189,16 +190,22 @@ def sheet_points(check: WidgetCheck, question, sheet: dict, typed: dict) -> floa
     return round(fraction * check.points, 6) if fraction > 0 else 0.0
 
 
+@functools.lru_cache(maxsize=16)
+def _keys_of(source_notebook: str) -> tuple[dict, list[WidgetCheck]]:
+    """The questions and widget checks of a source notebook, read once per grading run."""
+    source = load_notebook(Path(source_notebook))
+    return questions_of(source), widget_checks(source)
+
+
 def widget_disagreements(
     source_notebook: Path, submitted_folder: Path, assignment: str, earned: dict[str, float]
 ) -> list[str]:
     """Widget checks where the kernel reported more points than the handed-in answers
     are worth; each as a sentence naming the question."""
-    source = nbformat.read(source_notebook, as_version=4)
-    questions = questions_of(source)
+    questions, checks = _keys_of(str(source_notebook))
     submitted_nb = submitted_folder / source_notebook.name
     try:
-        typed, unknown = typed_answers(nbformat.read(submitted_nb, as_version=4))
+        typed, unknown = typed_answers(load_notebook(submitted_nb))
     except Exception:
         typed, unknown = {}, set()
     sheet_file = sheet_path(submitted_folder, assignment)
@@ -207,7 +214,7 @@ def widget_disagreements(
     except (OSError, AnswerSheetError):
         sheet = {}
     found = []
-    for check in widget_checks(source):
+    for check in checks:
         question = questions.get(check.question_id)
         if question is None or check.question_id in unknown or check.cell not in earned:
             continue
@@ -255,7 +262,7 @@ def tampering_flags(submitted_notebook: Path) -> list[str]:
     """Known tampering patterns in the cells a learner wrote, one line per cell and
     pattern. Instructor cells (locked or tests) are skipped: nbgrader restores them."""
     try:
-        nb = nbformat.read(submitted_notebook, as_version=4)
+        nb = load_notebook(submitted_notebook)
     except Exception:
         return []
     flags = []

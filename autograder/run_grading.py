@@ -6,8 +6,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import nbformat
-
 from . import export, integrity, report, sandbox
 from . import status as status_rules
 from .grade import Limits, grade, load_api
@@ -123,7 +121,7 @@ def _check_integrity(course: Path, outcome, earned: dict) -> tuple[str, str, lis
 
 def _output_was_cut(notebook: Path) -> bool:
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        nb = status_rules.load_notebook(notebook)
     except Exception:
         return False
     return any(

@@ -37,6 +37,7 @@ HOME = "/home/learner"
 INSIDE = "/opt/aicareer"
 LIMIT_NOTE = "limit-note.txt"
 MiB = 1 << 20
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @functools.cache
@@ -163,6 +164,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                 self.transport = "ipc"
                 self.connection_file = str(ipc / "kernel.json")
                 self.ip = str(ipc / "k")
+        # One thread per numerical library: fair to the other kernels running at once.
+        kw["env"] = {**kw.get("env", os.environ), **ONE_THREAD}
         if self._isolated:
             (self._scratch / "ipc" / LIMIT_NOTE).unlink(missing_ok=True)
             kw["cwd"] = str(self._scratch)
@@ -214,10 +217,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             # ipykernel: started by a client (no banner), and PID 1 means "do not poll it".
             "JPY_PARENT_PID": "1",
-            # One thread per numerical library: fair to the other kernels running at once.
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
+            **ONE_THREAD,
         }
         for passed in ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING"):
             if passed in os.environ:

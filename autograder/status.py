@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import nbformat.reader
 
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
@@ -56,6 +57,15 @@ ERROR_STATUSES = [
         "the code called input(); nobody can type an answer while it is graded",
     ),
 ]
+
+
+def load_notebook(path: Path):
+    """A notebook as nbformat version 4, without schema validation.
+
+    Validating costs tens of milliseconds per notebook, and the grader reads several per
+    submission only to look at cells and outputs; nbgrader has validated them already.
+    """
+    return nbformat.convert(nbformat.reader.reads(Path(path).read_text(encoding="utf-8")), 4)
 
 
 def _notebooks(folder: Path) -> list[Path]:
@@ -102,7 +112,7 @@ def _missing_notebooks(course: Path, submitted: Path, assignment: str) -> list[s
 
 
 def _error_lines(notebook: Path) -> list[str]:
-    nb = nbformat.read(notebook, as_version=4)
+    nb = load_notebook(notebook)
     return [
         f"{output.get('ename', '')}: {output.get('evalue', '')}"
         for cell in nb.cells
@@ -121,7 +131,7 @@ def _reason(log: str) -> str:
 def _stopped_early(folder: Path) -> bool:
     """True when a code cell was never run: the kernel went away before the end."""
     for notebook in _notebooks(folder):
-        nb = nbformat.read(notebook, as_version=4)
+        nb = load_notebook(notebook)
         if any(
             c.cell_type == "code" and c.execution_count is None and c.source.strip()
             for c in nb.cells
@@ -132,7 +142,7 @@ def _stopped_early(folder: Path) -> bool:
 
 def _asks_widget_questions(notebook: Path) -> bool:
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        nb = load_notebook(notebook)
     except Exception:
         return False
     return any(is_widget_question(c) for c in nb.cells)

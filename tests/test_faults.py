@@ -187,3 +187,35 @@ def test_required_isolation_refuses_to_grade_without_a_sandbox(tmp_path, monkeyp
     assert grade_class(tmp_path, ASSIGNMENT, isolation="on") == 2
     assert "bubblewrap is not installed" in capsys.readouterr().err
     os.environ.pop("NBGRADER_EXECUTION", None)
+
+
+def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path, sandbox_available):
+    """Each cell is within its own limit, but the notebook as a whole is not."""
+    course = make_course(tmp_path)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    plan = STUDENTS[ASSIGNMENT]()["right"]
+    code = dict(plan["code"])
+    code["classify_move"] = "import time\ntime.sleep(60)\n" + code["classify_move"]
+    folder = course / "submitted" / "slow" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(fill_cells(nbformat.read(released, as_version=4), code), folder / released.name)
+    assert (
+        grade_class(
+            course, ASSIGNMENT, workers=1, feedback=False, cell_timeout=30, notebook_timeout=4
+        )
+        == 0
+    )
+    (row,) = csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv"))
+    assert (row["status"], float(row["score"])) == ("timeout", 0)
+    graded = nbformat.read(
+        course / "autograded" / "slow" / ASSIGNMENT / released.name, as_version=4
+    )
+    skipped = [
+        cell
+        for cell in graded.cells
+        if any(o.get("ename") == "NotebookTimeout" for o in cell.get("outputs", []))
+    ]
+    assert skipped and "time limit of 4 s" in skipped[-1].outputs[-1]["evalue"]
+    last_code = [c for c in graded.cells if c.cell_type == "code"][-1]
+    assert last_code in skipped, "every cell after the limit is skipped, to the end"
