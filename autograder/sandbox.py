@@ -42,21 +42,34 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 @functools.cache
 def isolation_problem() -> str | None:
-    """Why kernels cannot be isolated on this machine, or None if they can."""
+    """Why kernels cannot be isolated on this machine, or None if they can.
+
+    The check starts this Python in a sandbox exactly as a kernel would be started and
+    imports the kernel and the course's package there, so a sandbox that exists but
+    cannot run a kernel (a missing folder, namespaces switched off) is found before any
+    submission is graded, not blamed on the learners as a dead kernel.
+    """
     if not sys.platform.startswith("linux"):
         return f"kernel isolation needs Linux namespaces; this is {sys.platform}"
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
+    if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)"
-    probe = subprocess.run(
-        [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    scratch = Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
+    try:
+        (scratch / "files").mkdir()
+        (scratch / "ipc").mkdir()
+        manager = SandboxedKernelManager()
+        manager._scratch = scratch
+        probe = subprocess.run(
+            [*manager._bwrap_args(), sys.executable, "-c", "import ipykernel, aicareer"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if probe.returncode != 0:
         reason = probe.stderr.strip().splitlines()[-1:] or [f"exit code {probe.returncode}"]
-        return f"bubblewrap cannot create namespaces here: {reason[0]}"
+        return f"bubblewrap cannot start a kernel here: {reason[0]}"
     return None
 
 
@@ -235,7 +248,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             "--hostname",
             "grader",
             *_system_binds(),
-            *_python_binds(),
             "--proc",
             "/proc",
             "--dev",
@@ -248,6 +260,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             str(self.home_mb * MiB),
             "--tmpfs",
             HOME,
+            # After the tmpfs mounts, which would otherwise hide a Python or a course that
+            # lives under /tmp (as a fresh clone in CI may).
+            *_python_binds(),
             "--ro-bind",
             str(BOOT),
             f"{INSIDE}/boot.py",

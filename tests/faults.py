@@ -99,6 +99,10 @@ def _change_metadata(nb) -> None:
     cell.metadata.nbgrader["locked"] = False
     _cell(nb, "classify_move").metadata.nbgrader["points"] = 10
     nb.metadata.kernelspec = {"name": "python2", "display_name": "Python 2", "language": "python"}
+    # A test cell turned into text, keeping its metadata: nbgrader runs it as code again.
+    names = _cell(nb, "test_classify_move_names")
+    as_text = nbformat.v4.new_markdown_cell(names.source, metadata=names.metadata)
+    nb.cells[nb.cells.index(names)] = as_text
 
 
 def _duplicate_graded_cell(nb) -> None:
@@ -161,6 +165,7 @@ attempt("edit gradebook", lambda: sqlite3.connect("COURSE/gradebook.db").execute
 attempt("climb up", lambda: open("../../../../gradebook.db", "rb").read())
 attempt("network", lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))
 attempt("home", lambda: os.listdir("/root"))
+attempt("secret", lambda: os.environ["AICAREER_TEST_SECRET"])
 print(attempts)
 """
 

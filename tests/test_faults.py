@@ -78,7 +78,11 @@ def graded(tmp_path_factory, sandbox_available):
         fault.make(folder, course)
     before = course_fingerprint(course)
     scratch_before = scratch_folders()
-    assert grade_class(course, ASSIGNMENT, workers=2, cell_timeout=5, isolation="on") == 0
+    os.environ["AICAREER_TEST_SECRET"] = "the instructor's token"  # must not reach a kernel
+    try:
+        assert grade_class(course, ASSIGNMENT, workers=2, cell_timeout=5, isolation="on") == 0
+    finally:
+        del os.environ["AICAREER_TEST_SECRET"]
     rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
     return {
         "course": course,
@@ -134,7 +138,8 @@ def test_attempts_to_reach_outside_all_failed(graded):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "interview_plan"
         for output in cell.outputs
     )
-    for attempt in ("read gradebook", "read source", "read other", "write course", "network"):
+    attempts = ("read gradebook", "read source", "read other", "write course", "network", "secret")
+    for attempt in attempts:
         assert f"'{attempt}': 'DONE'" not in printed, printed
         assert f"'{attempt}':" in printed, printed
 
