@@ -33,10 +33,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check aicareer autograder tests scripts benchmarks nbgrader_config.py
 
-## Debian packages: chromium for the browser tests, bubblewrap for isolated grading
-## (installed when missing and we are root; otherwise a note says what to install).
+## Debian packages: chromium for the browser tests, bubblewrap for isolated grading,
+## postgresql for the PostgreSQL gradebook test (installed when missing and we are root;
+## otherwise a note says what to install).
 setup-system:
-	@sh scripts/setup-system.sh chromium bubblewrap
+	@sh scripts/setup-system.sh chromium bubblewrap postgresql
 
 setup-sandbox:
 	@sh scripts/setup-system.sh bubblewrap

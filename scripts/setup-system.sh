@@ -3,6 +3,7 @@
 #   sh scripts/setup-system.sh chromium bubblewrap
 # chromium:   headless browser for the browser tests (test tools may not download one)
 # bubblewrap: the sandbox each learner's kernel runs in while it is graded
+# postgresql: a throwaway server for the test of a PostgreSQL gradebook
 # As root with apt-get the packages are installed; otherwise a note says what to install
 # (and under CI=true that is an error, because CI must run every test).
 set -eu
@@ -11,6 +12,7 @@ command_of() {
     case "$1" in
         chromium) echo "chromium google-chrome" ;;
         bubblewrap) echo "bwrap" ;;
+        postgresql) echo "" ;;
         *) echo "$1" ;;
     esac
 }
@@ -18,6 +20,10 @@ command_of() {
 missing=""
 for package in "$@"; do
     found=no
+    # Debian keeps the server's programs off PATH, under /usr/lib/postgresql/<version>/bin.
+    if [ "$package" = postgresql ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        found=yes
+    fi
     for candidate in $(command_of "$package"); do
         if command -v "$candidate" >/dev/null 2>&1; then
             found=yes
@@ -42,5 +48,6 @@ if [ "${CI:-}" = "true" ]; then
     exit 1
 fi
 echo "NOTE: missing Debian packages:$missing (install with: sudo apt-get install$missing)."
-echo "      Without chromium the browser tests are skipped; without bubblewrap,"
-echo "      grading runs kernels unisolated and says so."
+echo "      Without chromium the browser tests are skipped, without postgresql the"
+echo "      PostgreSQL gradebook test; without bubblewrap, grading runs kernels unisolated"
+echo "      and says so."
