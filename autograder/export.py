@@ -36,30 +36,32 @@ def set_due_date(db_url: str, assignment: str, due: str) -> None:
 
 def seconds_late(db_url: str, assignment: str) -> dict[str, float]:
     """How late each student's submission was, by the due date and its timestamp."""
-    out = {}
-    with Gradebook(db_url) as gradebook:
-        for student in gradebook.students:
-            try:
-                submission = gradebook.find_submission(assignment, student.id)
-            except MissingEntry:
-                continue
-            out[student.id] = float(submission.total_seconds_late or 0)
-    return out
+    return _per_submission(db_url, assignment, lambda s: float(s.total_seconds_late or 0))
 
 
 def describe_lateness(seconds: float) -> str:
     """'handed in 2 d 1 h 30 min late', or '' when on time."""
     if seconds <= 0:
         return ""
-    minutes = int(seconds // 60)
-    days, minutes = divmod(minutes, 24 * 60)
+    if seconds < 60:
+        return "handed in less than a minute late"
+    days, minutes = divmod(int(seconds // 60), 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
-    return "handed in " + " ".join(p for p in parts if p) + " late"
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return f"handed in {' '.join(parts)} late"
 
 
 def scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
     """Points earned per grade cell, per student (manual grades not yet given count as 0)."""
+    return _per_submission(
+        db_url,
+        assignment,
+        lambda s: {g.name: float(g.score) for notebook in s.notebooks for g in notebook.grades},
+    )
+
+
+def _per_submission(db_url: str, assignment: str, read) -> dict:
+    """``read(submission)`` for every student who handed ``assignment`` in, by student id."""
     out = {}
     with Gradebook(db_url) as gradebook:
         for student in gradebook.students:
@@ -67,11 +69,7 @@ def scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
                 submission = gradebook.find_submission(assignment, student.id)
             except MissingEntry:
                 continue
-            out[student.id] = {
-                grade.name: float(grade.score)
-                for notebook in submission.notebooks
-                for grade in notebook.grades
-            }
+            out[student.id] = read(submission)
     return out
 
 

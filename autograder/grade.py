@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sandbox
 from . import status as status_rules
 
 _API = None  # one NbGraderAPI per worker process, made once by _start_worker
@@ -69,19 +70,23 @@ def load_api(course: Path, limits: Limits | None = None):
     return NbGraderAPI(config=config)
 
 
-def _start_worker(course: str, limits: Limits) -> None:
+def _start_worker(course: str, limits: Limits, sandbox_problem: str | None) -> None:
     global _API
     # nbgrader finds its helpers (alembic) on PATH; a kernel must not inherit grading mode.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(course)
+    sandbox.trust_probe(sandbox_problem)
     _API = load_api(Path(course), limits)
 
 
-def _grade_in_worker(submission: Submission) -> Outcome:
+def _grade_in_worker(submission: Submission, feedback: bool = False) -> Outcome:
     start = time.perf_counter()
     result = _API.autograde(submission.assignment, submission.student, force=True, create=True)
     course = Path(_API.coursedir.root)
     status, detail = status_rules.classify(course, submission, result)
+    if feedback and result.get("success"):
+        # Here rather than afterwards in one loop: the feedback pages are made in parallel too.
+        _API.generate_feedback(submission.assignment, submission.student, force=True)
     return Outcome(submission, status, detail, time.perf_counter() - start)
 
 
@@ -124,25 +129,29 @@ def grade(
     assignment: str,
     workers: int = 2,
     progress: bool = True,
+    feedback: bool = False,
     limits: Limits | None = None,
 ) -> list[Outcome]:
     """Autograde every submission of ``assignment`` in ``course``, ``workers`` at a time.
 
     The assignment must have been released (``make release``), so that nbgrader's
-    gradebook knows its cells. Returns one outcome per submission, sorted by student.
+    gradebook knows its cells. With ``feedback``, each worker also writes the feedback
+    page of the submissions it graded. Returns one outcome per submission, sorted by student.
     """
     course = Path(course).resolve()
+    limits = limits or Limits()
     submissions = find_submissions(course, assignment)
     if not submissions:
         return []
     bar = Progress(len(submissions)) if progress else None
+    problem = "turned off" if limits.isolation == "off" else sandbox.isolation_problem()
     outcomes = []
     with ProcessPoolExecutor(
         max_workers=max(1, workers),
         initializer=_start_worker,
-        initargs=(str(course), limits or Limits()),
+        initargs=(str(course), limits, problem),
     ) as pool:
-        futures = [pool.submit(_grade_in_worker, s) for s in submissions]
+        futures = [pool.submit(_grade_in_worker, s, feedback) for s in submissions]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import export, integrity, report, sandbox
 from . import status as status_rules
-from .grade import Limits, grade, load_api
+from .grade import Limits, grade
 
 OUTPUT_CUT = "[output cut:"
 
@@ -39,7 +39,7 @@ def grade_class(
     print(f"Kernels: {sandbox.describe(isolation)}", file=sys.stderr)
     if due:
         export.set_due_date(db, assignment, due)
-    outcomes = grade(course, assignment, workers=workers, limits=limits)
+    outcomes = grade(course, assignment, workers=workers, limits=limits, feedback=feedback)
     if not outcomes:
         print(
             f"No submissions found in {course / 'submitted'}/<student>/{assignment}/",
@@ -79,8 +79,6 @@ def grade_class(
         course / "reports" / f"{assignment}-report.html",
         report.render(assignment, rows, earned, max_points, manual),
     )
-    if feedback:
-        load_api(course, limits).generate_feedback(assignment, force=True)
     counts = Counter(row["status"] for row in rows)
     print(
         f"Graded {len(rows)} submissions of {assignment}: "

@@ -20,7 +20,6 @@ command says loudly that it is not isolated.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -40,11 +39,25 @@ MiB = 1 << 20
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-@functools.cache
-def isolation_problem() -> str | None:
-    """Why kernels cannot be isolated on this machine, or None if they can.
+_PROBED: dict[str, str | None] = {}
 
-    The check starts this Python in a sandbox exactly as a kernel would be started and
+
+def trust_probe(problem: str | None) -> None:
+    """Take the result of :func:`isolation_problem` from the process that already
+    checked (the grade command hands it to its workers instead of each checking again)."""
+    _PROBED["problem"] = problem
+
+
+def isolation_problem() -> str | None:
+    """Why kernels cannot be isolated on this machine, or None if they can (checked once
+    per process; see :func:`_probe`)."""
+    if "problem" not in _PROBED:
+        _PROBED["problem"] = _probe()
+    return _PROBED["problem"]
+
+
+def _probe() -> str | None:
+    """Start this Python in a sandbox exactly as a kernel would be started and
     imports the kernel and the course's package there, so a sandbox that exists but
     cannot run a kernel (a missing folder, namespaces switched off) is found before any
     submission is graded, not blamed on the learners as a dead kernel.

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from course import fill_cells, make_course, nbgrader, run_as_learner  # noqa: E402
+from course import hand_in, make_course, nbgrader  # noqa: E402
 from students import STUDENTS  # noqa: E402
 
 from autograder import export  # noqa: E402
@@ -62,16 +62,7 @@ def build_class(base: Path, assignment: str, students: int) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     course = make_course(base)
     nbgrader(course, "generate_assignment", assignment, "--force")
-    plan = STUDENTS[assignment]()["right"]
-    released = course / "release" / assignment / f"{assignment}.ipynb"
-    first = course / "submitted" / "student-000" / assignment
-    first.mkdir(parents=True)
-    import nbformat
-
-    nbformat.write(
-        fill_cells(nbformat.read(released, as_version=4), plan["code"]), first / released.name
-    )
-    run_as_learner(first / released.name, plan["widgets"])
+    first = hand_in(course, assignment, "student-000", STUDENTS[assignment]()["right"])
     for index in range(1, students):
         shutil.copytree(first, course / "submitted" / f"student-{index:03d}" / assignment)
     return course

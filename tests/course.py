@@ -141,3 +141,17 @@ def _run_code(client, source: str):
     assert not errors, "\n".join(errors[0].traceback)
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
     return json.loads(text.strip().splitlines()[-1])
+
+
+def hand_in(course: Path, assignment: str, student: str, plan: dict) -> Path:
+    """A learner's hand-in in ``submitted/<student>/<assignment>/``: the released notebook
+    with ``plan["code"]`` typed into its solution cells, then run with ``plan["widgets"]``
+    answered through the widgets (which saves the answer sheet beside it)."""
+    released = course / "release" / assignment / f"{assignment}.ipynb"
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    notebook = folder / released.name
+    nbformat.write(fill_cells(nbformat.read(released, as_version=4), plan["code"]), notebook)
+    if plan.get("widgets"):
+        run_as_learner(notebook, plan["widgets"])
+    return folder

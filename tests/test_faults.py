@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import fill_cells, make_course, nbgrader, run_as_learner
+from course import hand_in, make_course, nbgrader
 from faults import ASSIGNMENT, FAULTS
 from students import STUDENTS
 
@@ -61,17 +61,10 @@ def scratch_folders() -> set[str]:
 def graded(tmp_path_factory, sandbox_available):
     course = make_course(tmp_path_factory.mktemp("faults"))
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     plans = STUDENTS[ASSIGNMENT]()
     plans["zoë-学生"] = plans["partial"]
     for student in HEALTHY:
-        plan = plans[student]
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        notebook = folder / released.name
-        nbformat.write(fill_cells(nbformat.read(released, as_version=4), plan["code"]), notebook)
-        if plan["widgets"]:
-            run_as_learner(notebook, plan["widgets"])
+        hand_in(course, ASSIGNMENT, student, plans[student])
     for name, fault in FAULTS.items():
         folder = course / "submitted" / name / ASSIGNMENT
         shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
@@ -171,14 +164,7 @@ def test_the_original_of_every_unreadable_notebook_is_kept(graded):
 def test_grading_without_isolation_still_works_and_says_so(tmp_path, capfd):
     course = make_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    plan = STUDENTS[ASSIGNMENT]()["right"]
-    folder = course / "submitted" / "right" / ASSIGNMENT
-    folder.mkdir(parents=True)
-    nbformat.write(
-        fill_cells(nbformat.read(released, as_version=4), plan["code"]), folder / released.name
-    )
-    run_as_learner(folder / released.name, plan["widgets"])
+    hand_in(course, ASSIGNMENT, "right", STUDENTS[ASSIGNMENT]()["right"])
     assert grade_class(course, ASSIGNMENT, workers=1, feedback=False, isolation="off") == 0
     assert "NOT ISOLATED" in capfd.readouterr().err
     rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
@@ -198,13 +184,10 @@ def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path, sandbox_avai
     """Each cell is within its own limit, but the notebook as a whole is not."""
     course = make_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    plan = STUDENTS[ASSIGNMENT]()["right"]
-    code = dict(plan["code"])
+    code = dict(STUDENTS[ASSIGNMENT]()["right"]["code"])
     code["classify_move"] = "import time\ntime.sleep(60)\n" + code["classify_move"]
-    folder = course / "submitted" / "slow" / ASSIGNMENT
-    folder.mkdir(parents=True)
-    nbformat.write(fill_cells(nbformat.read(released, as_version=4), code), folder / released.name)
+    hand_in(course, ASSIGNMENT, "slow", {"code": code})
+    graded_path = course / "autograded" / "slow" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert (
         grade_class(
             course, ASSIGNMENT, workers=1, feedback=False, cell_timeout=30, notebook_timeout=4
@@ -213,9 +196,7 @@ def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path, sandbox_avai
     )
     (row,) = csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv"))
     assert (row["status"], float(row["score"])) == ("timeout", 0)
-    graded = nbformat.read(
-        course / "autograded" / "slow" / ASSIGNMENT / released.name, as_version=4
-    )
+    graded = nbformat.read(graded_path, as_version=4)
     skipped = [
         cell
         for cell in graded.cells

@@ -7,7 +7,7 @@ import shutil
 
 import nbformat
 import pytest
-from course import fill_cells, make_course, nbgrader, run_as_learner
+from course import fill_cells, hand_in, make_course, nbgrader, run_as_learner
 from students import STUDENTS
 
 from autograder import export
@@ -27,12 +27,7 @@ def class_course(tmp_path_factory):
     released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     plans = STUDENTS[ASSIGNMENT]()
     for student, plan in plans.items():
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        notebook = folder / released.name
-        nbformat.write(fill_cells(nbformat.read(released, as_version=4), plan["code"]), notebook)
-        if plan["widgets"]:
-            run_as_learner(notebook, plan["widgets"])
+        hand_in(course, ASSIGNMENT, student, plan)
     no_sheet = course / "submitted" / "no-sheet" / ASSIGNMENT
     shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, no_sheet)
     (no_sheet / f"{ASSIGNMENT}.answers.json").unlink()

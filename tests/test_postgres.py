@@ -14,9 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import nbformat
 import pytest
-from course import fill_cells, make_course, nbgrader, run_as_learner
+from course import hand_in, make_course, nbgrader
 from students import STUDENTS
 
 from autograder import export
@@ -69,16 +68,9 @@ def postgres_url():
 def test_a_class_is_graded_into_postgresql(tmp_path, postgres_url, capsys):
     course = make_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force", f"--db={postgres_url}")
-    released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     plans = STUDENTS[ASSIGNMENT]()
     for student in ("right", "partial"):
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        notebook = folder / released.name
-        nbformat.write(
-            fill_cells(nbformat.read(released, as_version=4), plans[student]["code"]), notebook
-        )
-        run_as_learner(notebook, plans[student]["widgets"])
+        hand_in(course, ASSIGNMENT, student, plans[student])
     assert grade_class(course, ASSIGNMENT, workers=2, db_url=postgres_url) == 0
     rows = {
         r["student"]: r
