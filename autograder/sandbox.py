@@ -58,7 +58,7 @@ def isolation_problem() -> str | None:
 
 def _probe() -> str | None:
     """Start this Python in a sandbox exactly as a kernel would be started and
-    imports the kernel and the course's package there, so a sandbox that exists but
+    import the kernel and the course's package there, so a sandbox that exists but
     cannot run a kernel (a missing folder, namespaces switched off) is found before any
     submission is graded, not blamed on the learners as a dead kernel.
     """
