@@ -26,8 +26,11 @@ from traitlets import Integer
 
 from .sandbox import SandboxedKernelManager
 
-KERNEL_DIED = "KernelDied"
-NOTEBOOK_TIMEOUT = "NotebookTimeout"
+# The error names and the note this step writes into graded notebooks; the statuses
+# (autograder.status) and the report's flags are read from them.
+KERNEL_DIED_ERROR = "KernelDied"
+NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeout"
+OUTPUT_CUT_MARK = "[output cut:"
 LONGEST_ERROR_TEXT = 2000  # characters kept of an error's message or a traceback line
 
 
@@ -81,13 +84,15 @@ class GuardedExecute(Execute):
         if self._deadline is not None and monotonic() >= self._deadline:
             return self._not_run(
                 cell,
-                NOTEBOOK_TIMEOUT,
+                NOTEBOOK_TIMEOUT_ERROR,
                 f"the notebook ran past its time limit of {self.notebook_timeout} s; "
                 "this cell was not run",
             )
         if self._restarts > self.max_restarts:
             return self._not_run(
-                cell, KERNEL_DIED, "the kernel kept dying; this cell and the rest were not run"
+                cell,
+                KERNEL_DIED_ERROR,
+                "the kernel kept dying; this cell and the rest were not run",
             )
         # When the notebook's limit is nearer than the cell's own, a timeout here means the
         # notebook is out of time: no later cell may run, however quick.
@@ -104,7 +109,9 @@ class GuardedExecute(Execute):
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
             reason = note or "the kernel stopped (it crashed or exited) while running this cell"
-            self._record_error(cell, KERNEL_DIED, reason + "; a fresh kernel runs the next cells")
+            self._record_error(
+                cell, KERNEL_DIED_ERROR, reason + "; a fresh kernel runs the next cells"
+            )
         except CellTimeoutError:
             if limited_by_notebook:
                 self._deadline = monotonic()
@@ -154,7 +161,7 @@ class GuardedExecute(Execute):
                     NotebookNode(
                         output_type="stream",
                         name="stdout",
-                        text=f"\n[output cut: this cell printed more than "
+                        text=f"\n{OUTPUT_CUT_MARK} this cell printed more than "
                         f"{self.max_output_bytes:,} characters; the rest was dropped]\n",
                     )
                 )

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from . import export, integrity, report, sandbox
 from . import status as status_rules
+from .execute import OUTPUT_CUT_MARK
 from .grade import Limits, grade
-
-OUTPUT_CUT = "[output cut:"
 
 
 def grade_class(
@@ -123,7 +122,7 @@ def _output_was_cut(notebook: Path) -> bool:
     except Exception:
         return False
     return any(
-        OUTPUT_CUT in output.get("text", "")
+        OUTPUT_CUT_MARK in output.get("text", "")
         for cell in nb.cells
         for output in cell.get("outputs", [])
     )

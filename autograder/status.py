@@ -28,6 +28,8 @@ import nbformat.reader
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
 
+from .execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
+
 OK = "ok"
 MISSING_NOTEBOOK = "missing notebook"
 UNREADABLE = "unreadable"
@@ -42,9 +44,9 @@ TIMEOUT_SIGNS = (
     "CellTimeoutError",
     "Cell execution timed out",
     "timed out waiting",
-    "NotebookTimeout",
+    NOTEBOOK_TIMEOUT_ERROR,
 )
-DEATH_SIGNS = ("DeadKernelError", "Kernel died", "kernel died", "KernelDied")
+DEATH_SIGNS = ("DeadKernelError", "Kernel died", "kernel died", KERNEL_DIED_ERROR)
 # Error names in the graded notebook, the status each means and why, in order of weight.
 ERROR_STATUSES = [
     (DEATH_SIGNS, KERNEL_DIED, "the kernel stopped while running the notebook"),
