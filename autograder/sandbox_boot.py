@@ -26,6 +26,7 @@ import resource
 import shutil
 import signal
 import sys
+import threading
 import time
 
 WATCH_INTERVAL = 0.05  # seconds between looks at the sandbox's processes
@@ -61,19 +62,37 @@ def prepare_home(settings: dict) -> None:
     os.chdir(work)
 
 
-def _sandbox_usage() -> tuple[int, int]:
-    """Processes in this sandbox and the memory they hold, in bytes (resident)."""
-    count = resident = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        count += 1
+def _proportional_memory(pid: str) -> int:
+    """The memory ``pid`` holds, in bytes, counting a page shared by n processes as 1/n.
+
+    Summing plain resident sizes would count each forked child's copy-on-write pages
+    again in full: a few forks of a 150 MiB kernel would look like gigabytes.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        pass  # no smaps_rollup (Linux before 4.14): fall back to the resident size
+    with open(f"/proc/{pid}/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * PAGE
+
+
+def _sandbox_processes() -> list[str]:
+    """The process ids in this sandbox (its PID namespace shows no others)."""
+    return [name for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _sandbox_memory(pids: list[str]) -> int:
+    """The memory the sandbox's processes hold together, in bytes."""
+    memory = 0
+    for pid in pids:
         try:
-            with open(f"/proc/{name}/statm", "rb") as statm:
-                resident += int(statm.read().split()[1]) * PAGE
+            memory += _proportional_memory(pid)
         except (OSError, IndexError, ValueError):
             pass  # the process ended while we looked
-    return count, resident
+    return memory
 
 
 def _stop_everything(note_path: str, reason: str) -> None:
@@ -83,23 +102,41 @@ def _stop_everything(note_path: str, reason: str) -> None:
     os.kill(-1, signal.SIGKILL)
 
 
+class MemoryWatch(threading.Thread):
+    """Measures the sandbox's memory over and over, in the background.
+
+    Reading a process's proportional memory takes its memory map's lock, which every
+    fork holds for a while; in its own thread that wait never delays the process count.
+    """
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.latest = 0
+
+    def run(self):
+        while True:
+            self.latest = _sandbox_memory(_sandbox_processes())
+            time.sleep(WATCH_INTERVAL)
+
+
 def supervise(kernel: int, settings: dict) -> int:
     """Wait for the kernel, enforcing the sandbox-wide process and memory limits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel
     # Our own Python, the sandbox's init and the kernel are counted as well.
     most_processes = settings["processes"] + 2
+    memory = MemoryWatch()
+    memory.start()
     while True:
         pid, status = os.waitpid(kernel, os.WNOHANG)
         if pid:
             return os.waitstatus_to_exitcode(status)
-        count, resident = _sandbox_usage()
-        if count > most_processes:
+        if len(_sandbox_processes()) > most_processes:
             _stop_everything(
                 settings["note"],
                 f"the code started more than {settings['processes']} processes "
                 "(process limit); the kernel was stopped",
             )
-        elif resident > settings["memory_bytes"]:
+        elif memory.latest > settings["memory_bytes"]:
             _stop_everything(
                 settings["note"],
                 f"the code's processes used more than {settings['memory_bytes'] >> 20} MiB "

@@ -179,6 +179,16 @@ except OSError as error:
     print("disk write stopped:", type(error).__name__)
 """
 
+SPREAD_MEMORY = """
+import os, time
+for _ in range(4):
+    if os.fork() == 0:
+        block = b"x" * 700_000_000
+        time.sleep(60)
+        os._exit(0)
+time.sleep(60)
+"""
+
 IGNORE_INTERRUPT = """
 while True:
     try:
@@ -236,6 +246,10 @@ FAULTS: dict[str, Fault] = {
         before_interviews("blocks = []\nwhile True:\n    blocks.append(bytearray(200_000_000))"),
         "memory limit",
         BEFORE_INTERVIEWS,
+    ),
+    # Each process stays under its own limit; together they do not.
+    "memory-bomb-across-processes": Fault(
+        before_interviews(SPREAD_MEMORY), "kernel died", BEFORE_INTERVIEWS, says="memory limit"
     ),
     "fork-bomb": Fault(
         before_interviews("import os\nwhile True:\n    os.fork()"),
