@@ -1,0 +1,133 @@
+"""Simulated learners for module 4's nbgrader round trip (see tests/students.py)."""
+
+from course import solution_code
+
+_J04 = "04-scoping-under-uncertainty"
+_STEPS = [
+    "Name the business problem to solve",
+    "Brainstorm several solutions, with and without AI",
+    "Check feasibility and value (technical and business diligence)",
+    "Set milestones with measurable metrics",
+    "Budget the people, data and computing the project needs",
+]
+_TECHNICAL = [
+    "Compare the target error with how often trained inspectors disagree on the same photos",
+    "Look up published results on similar image tasks",
+    "Fit a learning curve to early experiments to see whether more photos could reach the target",
+]
+_REPORT_80 = (
+    "The week by which most simulated projects (say 80%) reach the target, together with that "
+    "chance"
+)
+_AIM_FIRST = (
+    "Ready, aim, fire: plan, test on past photos and pilot on a side belt before it acts on "
+    "real parcels"
+)
+_RIGHT_04 = {
+    "1.1": _STEPS,
+    "1.2": _TECHNICAL,
+    "4.1": _REPORT_80,
+    "4.2": 13,  # the first week whose 80th percentile of simulated error is at the target
+    "6.1": _AIM_FIRST,
+}
+
+
+def _students_04():
+    solutions = solution_code(_J04)
+    right_cells = {
+        "q1_1_check": 2,
+        "q1_2_check": 2,
+        "test_fit_learning_curve_exact": 2,
+        "test_fit_learning_curve_floor": 1,
+        "test_data_needed_value": 2,
+        "test_data_needed_unreachable": 1,
+        "test_chance_by_deadline": 2,
+        "test_weeks_for_confidence": 2,
+        "test_weeks_for_confidence_whole": 1,
+        "q4_1_check": 1,
+        "q4_2_check": 2,
+        "test_expected_return_value": 2,
+        "test_expected_return_edges": 1,
+        "q6_1_check": 1,
+    }
+    partial_code = dict(solutions)
+    partial_code.update(
+        {
+            # Forgets the floor: solves a * n**-b = target.
+            "data_needed": (
+                "def data_needed(a, b, floor, target):\n    return float((a / target) ** (1 / b))\n"
+            ),
+            # Interpolates with np.percentile instead of counting projects.
+            "weeks_for_confidence": (
+                "def weeks_for_confidence(weeks_needed, confidence):\n"
+                "    return int(np.ceil(np.percentile(weeks_needed, 100 * confidence)))\n"
+            ),
+            # Right, but noisy: a warning and a line on stderr must not cost the points
+            # (nbgrader scores any stderr in a test cell as zero unless the kit guards it).
+            "chance_by_deadline": (
+                "import sys, warnings\n"
+                "def chance_by_deadline(weeks_needed, deadline):\n"
+                "    warnings.warn('counting projects', UserWarning)\n"
+                "    print('checking', deadline, file=sys.stderr)\n"
+                "    return float(np.mean(np.asarray(weeks_needed) <= deadline))\n"
+            ),
+        }
+    )
+    wrong_code = {
+        "fit_learning_curve": "def fit_learning_curve(sizes, errors, floor):\n    return 1.0, 1.0\n",
+        "data_needed": "def data_needed(a, b, floor, target):\n    return 1.0\n",
+        "chance_by_deadline": "def chance_by_deadline(weeks_needed, deadline):\n    return 0.5\n",
+        "weeks_for_confidence": (
+            "def weeks_for_confidence(weeks_needed, confidence):\n    return 10\n"
+        ),
+        "expected_return": (
+            "def expected_return(accuracies, threshold, value_if_met, weekly_cost, weeks):\n"
+            "    return 0.0\n"
+        ),
+    }
+    swapped = [_STEPS[1], _STEPS[0]] + _STEPS[2:]
+    return {
+        "right": {"code": solutions, "widgets": _RIGHT_04, "expected": right_cells},
+        "partial": {
+            "code": partial_code,
+            "widgets": {
+                "1.1": swapped,
+                "1.2": [
+                    _TECHNICAL[0],
+                    _TECHNICAL[1],
+                    "Estimate how much the refunds would fall if depot damage were caught",
+                ],
+                "4.1": _REPORT_80,
+                "4.2": 14,  # one week off: within the tolerance
+                "6.1": "Either works: the error target is the same, so the approach does not "
+                "matter",
+            },
+            "expected": {
+                "q1_1_check": 1.6,  # 9 of 10 pairs in order: tau 0.8, times 2 points
+                "q1_2_check": 0.666667,  # 2 right ticks - 1 wrong, of 3, times 2 points
+                "test_fit_learning_curve_exact": 2,
+                "test_fit_learning_curve_floor": 1,
+                "test_chance_by_deadline": 2,
+                "q4_1_check": 1,
+                "q4_2_check": 2,
+                "test_expected_return_value": 2,
+                "test_expected_return_edges": 1,
+            },
+        },
+        "wrong": {
+            "code": wrong_code,
+            "widgets": {
+                "1.1": list(reversed(_STEPS)),
+                "1.2": ["Ask the finance team what a week of the team's time costs"],
+                "4.1": "The first week in which any simulated project reaches the target",
+                "4.2": 25,
+                "6.1": "Ready, fire, aim: put a first version on the belt soon and adjust from "
+                "what goes wrong",
+            },
+            "expected": {},
+        },
+        "blank": {"code": {}, "widgets": {}, "expected": {}},
+    }
+
+
+STUDENTS = {_J04: _students_04}

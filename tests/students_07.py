@@ -1,0 +1,125 @@
+"""Simulated learners for module 7's nbgrader round trip (see tests/students.py)."""
+
+from course import solution_code
+
+_J07 = "07-job-search"
+_RIGHT_07 = {
+    "1.2": "Role switch",
+    "1.3": [
+        "A retail data analyst becomes a retail data scientist",
+        "A software engineer at a bank becomes a software engineer at a health-tech startup",
+        "A bank's data analyst becomes an analyst at a software company",
+    ],
+    "3.1": "The startup: there is more work than people, so help with ML tasks is welcome",
+    "3.2": {
+        "You are rewarded mainly for doing the job you were hired for": "Large company",
+        "Unowned AI tasks land on whoever is willing to try them": "Startup",
+        "Moving to a new role usually means applying through a formal internal process": "Large company",
+        "Your manager may also be the person who decides what the company builds next": "Startup",
+    },
+}
+_PARTIAL_CODE_07 = {
+    # Compares names exactly: right on the basic cases, wrong on case and spaces.
+    "classify_move": """
+def classify_move(current, target):
+    role, industry = current[0] != target[0], current[1] != target[1]
+    return {(True, True): "Both", (True, False): "Role switch",
+            (False, True): "Industry switch", (False, False): "Neither"}[role, industry]
+""",
+    # A correct search that forgets the jobs to avoid.
+    "stepping_stones": """
+def stepping_stones(start, goal, roles, industries, avoid=()):
+    came_from, queue = {start: None}, deque([start])
+    while queue:
+        job = queue.popleft()
+        if job == goal:
+            path = []
+            while job is not None:
+                path.append(job)
+                job = came_from[job]
+            return path[::-1]
+        for nxt in [(r, job[1]) for r in roles] + [(job[0], i) for i in industries]:
+            if nxt not in came_from:
+                came_from[nxt] = job
+                queue.append(nxt)
+    return None
+""",
+    # The right order, but no check of per_week.
+    "interview_plan": """
+def interview_plan(contacts, target, per_week):
+    role, industry = target
+    keep = [c for c in contacts if c["role"] == role or c["industry"] == industry]
+    keep.sort(key=lambda c: (not (c["role"] == role and c["industry"] == industry),
+                             c["priority"], c["name"]))
+    return [(c["name"], i // per_week + 1) for i, c in enumerate(keep)]
+""",
+}
+_WRONG_CODE_07 = {
+    "classify_move": "def classify_move(current, target):\n    return 'Both'\n",
+    "stepping_stones": (
+        "def stepping_stones(start, goal, roles, industries, avoid=()):\n    return [start, goal]\n"
+    ),
+    "interview_plan": "def interview_plan(contacts, target, per_week):\n    return []\n",
+}
+
+
+def _students_07():
+    right_cells = {
+        "test_classify_move_basic": 2,
+        "test_classify_move_names": 1,
+        "q1_2_check": 1,
+        "q1_3_check": 2,
+        "test_stepping_stones_shape": 2,
+        "test_stepping_stones_avoid": 2,
+        "q3_1_check": 1,
+        "q3_2_check": 2,
+        "test_interview_plan_order": 2,
+        "test_interview_plan_per_week": 1,
+    }
+    return {
+        "right": {"code": solution_code(_J07), "widgets": _RIGHT_07, "expected": right_cells},
+        "partial": {
+            "code": _PARTIAL_CODE_07,
+            "widgets": {
+                "1.2": "Both",
+                "1.3": [  # in the order the options are shown, as the sheet stores them
+                    _RIGHT_07["1.3"][0],
+                    "A physicist at a university becomes a machine learning engineer at a "
+                    "software company",
+                    _RIGHT_07["1.3"][1],
+                ],
+                "3.1": _RIGHT_07["3.1"],
+                "3.2": {
+                    **_RIGHT_07["3.2"],
+                    "Unowned AI tasks land on whoever is willing to try them": "Large company",
+                },
+            },
+            "expected": {
+                "test_classify_move_basic": 2,
+                "test_stepping_stones_shape": 2,
+                "test_interview_plan_order": 2,
+                "q1_3_check": 0.666667,  # 2 right ticks - 1 wrong tick, of 3, times 2 points
+                "q3_1_check": 1,
+                "q3_2_check": 1.5,  # 3 of 4 pairs, times 2 points
+            },
+        },
+        "wrong": {
+            "code": _WRONG_CODE_07,
+            "widgets": {
+                "1.2": "Neither",
+                "1.3": [
+                    "A data scientist at an insurer becomes a data scientist at another insurer"
+                ],
+                "3.1": "No difference: the title he is hired under decides his path either way",
+                "3.2": {
+                    k: ("Startup" if v == "Large company" else "Large company")
+                    for k, v in _RIGHT_07["3.2"].items()
+                },
+            },
+            "expected": {},
+        },
+        "blank": {"code": {}, "widgets": {}, "expected": {}},
+    }
+
+
+STUDENTS = {_J07: _students_07}
