@@ -38,8 +38,9 @@ def assess(
     """Score ``value`` against ``key``: the fraction earned (0 to 1) and a message.
 
     The message carries the hint for this particular mistake when ``hints`` has one:
-    keyed by the chosen option (single choice), by a wrongly chosen option (multiple
-    choice), by ``"high"`` or ``"low"`` (numeric), or by a wrongly matched item (matching).
+    keyed by the chosen option (single choice), by an option wrongly ticked or wrongly
+    left out (multiple choice), by ``"high"`` or ``"low"`` (numeric), or by a wrongly
+    matched item (matching).
     """
     with warnings.catch_warnings():
         # A warning would reach stderr, and nbgrader scores any stderr as zero.
@@ -91,7 +92,9 @@ def _pick_hint(question: Question, value, key, hints: dict) -> str:
     if question.kind == "single":
         return hints.get(value, "")
     if question.kind == "multiple":
-        return " ".join(hints[o] for o in value if o not in key and o in hints)
+        # A wrong tick, or a right option left unticked: either can have its hint.
+        missed = [o for o in question.options if (o in value) != (o in key) and o in hints]
+        return " ".join(hints[o] for o in missed)
     if question.kind == "numeric":
         return hints.get("high" if value > key else "low", "")
     if question.kind == "matching":

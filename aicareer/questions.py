@@ -207,8 +207,20 @@ class Matching(Question):
         return {item: value[item] for item in self.left if item in value}
 
     def score(self, value, key):
+        """Pairs matched right, minus a share for each matched wrong, over all pairs.
+
+        With ``k`` choices on the right, a wrong pair costs ``1 / (k - 1)`` of a right one,
+        so guessing (the same choice for every item, or choices at random) earns about 0;
+        with two choices, each wrong pair cancels a right one. Items left unmatched count
+        neither way. Never below 0.
+        """
         right = sum(value.get(item) == match for item, match in key.items())
-        return right / len(key), f"{right} of {len(key)} pairs matched correctly."
+        wrong = sum(item in value and value[item] != match for item, match in key.items())
+        cost = 1 / (len(self.right) - 1) if len(self.right) > 1 else 0.0
+        fraction = max(0.0, (right - cost * wrong) / len(key))
+        return fraction, (
+            f"{right} of {len(key)} pairs matched correctly, {wrong} matched wrongly."
+        )
 
 
 KINDS = ("single", "multiple", "numeric", "ranking", "matching")

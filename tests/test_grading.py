@@ -73,6 +73,30 @@ def test_matching_scores_per_pair():
     assert q.score({"x": "B", "y": "A"}, {"x": "A", "y": "B"})[0] == 0
 
 
+def test_guessing_earns_nothing():
+    """The same choice for every item, or every box ticked, earns 0 when the question has
+    as many wrong options as right ones; a wrong pair costs 1/(k - 1) of a right one."""
+    two = Matching("m", "Match", left=("w", "x", "y", "z"), right=("A", "B"))
+    key = {"w": "A", "x": "B", "y": "A", "z": "B"}
+    assert two.score(dict.fromkeys(key, "A"), key)[0] == 0
+    assert two.score({"w": "A", "x": "B", "y": "A", "z": "A"}, key)[0] == pytest.approx(2 / 4)
+    assert two.score({"w": "A"}, key)[0] == pytest.approx(1 / 4), "unmatched items cost nothing"
+    three = Matching("m", "Match", left=("x", "y"), right=("A", "B", "C"))
+    assert three.score({"x": "A", "y": "C"}, {"x": "A", "y": "B"})[0] == pytest.approx(1 / 4)
+    ticks = MultipleChoice("c", "Which?", options=("a", "b", "c", "d"))
+    assert ticks.score(["a", "b", "c", "d"], ["a", "b"])[0] == 0
+
+
+def test_multiple_choice_hint_for_a_right_option_left_out():
+    from aicareer.grading import assess
+
+    question = MultipleChoice("c", "Which?", options=("a", "b", "c"))
+    hints = {"b": "b is also true.", "c": "c never holds."}
+    assert assess(question, ["a"], ["a", "b"], hints=hints)[1].endswith("b is also true.")
+    assert "c never holds" in assess(question, ["a", "b", "c"], ["a", "b"], hints=hints)[1]
+    assert "b is also" not in assess(question, ["a", "b"], ["a", "b"], hints=hints)[1]
+
+
 def test_scoring_kinds_reject_answers_of_the_wrong_shape():
     with pytest.raises(ValueError):
         SingleChoice("s", "?", options=("a",)).check(["a"])
@@ -110,7 +134,8 @@ def test_hints_reach_numeric_and_matching_mistakes(hw):
         hw.grade("4.2", 17, points=1, tolerance=1, hints={"high": "read the 80th percentile"})
     hw.matching("3.2", "Match", ["x", "y"], ["A", "B"])
     hw.widgets["3.2"].value = {"x": "A", "y": "A"}
-    assert hw.grade("3.2", {"x": "A", "y": "B"}, points=2, hints={"y": "y is a B"}) == 1
+    with pytest.raises(WrongAnswer, match="y is a B"):
+        hw.grade("3.2", {"x": "A", "y": "B"}, points=2, hints={"y": "y is a B."})
 
 
 def test_practice_partial_feedback_keeps_its_hint(tmp_path, monkeypatch):
