@@ -48,7 +48,8 @@ def fan_chart(ax, x, samples, levels=(50, 80, 95), colour=PALETTE[0], label="med
             color=colour,
             alpha=0.12 + 0.18 * (100 - level) / 50,
             linewidth=0,
-            label=f"{level}% of simulations",
+            # "middle": the band's top edge is not the level's percentile (80% band: 10th-90th)
+            label=f"middle {level}% of simulations",
         )
     ax.plot(x, np.median(samples, axis=0), color=colour, linewidth=2, label=label)
     return ax
