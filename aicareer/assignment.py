@@ -10,6 +10,8 @@ answers in memory and gives immediate feedback from keys written in the lesson.
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import sys
 import warnings
@@ -17,8 +19,19 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from .answers import AnswerSheet, sheet_path
+from .answers import AnswerSheet, AnswerSheetError, read_sheet, sheet_path
 from .grading import AnswerMissing, assess, points_earned
+from .notebook_status import (
+    NotebookContents,
+    WidgetQuestion,
+    answer_state,
+    assignment_name,
+    is_partly_answered,
+    notebook_contents,
+    read_notebook,
+    written_in_kernel,
+)
+from .progress import WORKSPACE_MARK, record_practice, session_notebook
 from .questions import (
     InvalidAnswer,
     Matching,
@@ -284,55 +297,193 @@ class Assignment(_Questions):
             question, self.value_of(question_id), key, points, tolerance=tolerance, hints=hints
         )
 
+    def notebook_file(self) -> tuple[Path | None, dict | None]:
+        """The notebook this assignment lives in, read from disk, or ``(None, None)``.
+
+        Jupyter tells the kernel which notebook started it (``JPY_SESSION_NAME``), which
+        finds a renamed copy; otherwise it is ``<name>.ipynb`` beside the answer sheet.
+        Only a notebook that binds to this assignment counts.
+        """
+        candidates = []
+        session = os.environ.get("JPY_SESSION_NAME", "")
+        if session.endswith(".ipynb"):
+            candidates.append(Path(session))
+        candidates.append(self.sheet.path.parent / f"{self.name}.ipynb")
+        for candidate in candidates:
+            nb = read_notebook(candidate)
+            if nb is not None and assignment_name(nb) == self.name:
+                return candidate, nb
+        return None, None
+
     def completion(self) -> dict:
-        """Which questions asked so far are answered, partly answered or open, and any
-        sheet entries for questions this notebook does not ask."""
+        """What is done and what is open, read from the notebook file and the sheet.
+
+        Every widget question of the notebook counts, whether or not its cell ran in
+        this kernel (questions asked only in this kernel count too). Keys:
+        ``answered``, ``partly``, ``missing`` and ``unknown`` (sheet entries for
+        questions the notebook does not ask) hold question ids; ``labels`` maps ids to
+        what the learner reads ("Question 1.2 (name the move)"); ``code_open`` and
+        ``reflections_open`` list the labels of code exercises still raising
+        ``NotImplementedError`` and of reflections still empty; ``unsaved_code`` those
+        written in this kernel but not yet in the file; ``code`` and ``reflections``
+        count them all; ``notebook`` is the file read, or None.
+        """
+        path, nb = self.notebook_file()
+        contents = notebook_contents(nb) if nb is not None else NotebookContents()
+        if not self.mode and not self.sheet.problem:
+            try:  # another tab may have saved since this kernel last looked
+                self.sheet.answers = read_sheet(self.sheet.path, self.name)
+            except AnswerSheetError:
+                pass
+        asked = {q.id: q for q in contents.widget_questions}
+        labels = {q.id: q.label for q in contents.widget_questions}
+        order = list(asked) + [qid for qid in self.questions if qid not in asked]
         answered, partly, missing = [], [], []
-        for question_id, question in self.questions.items():
+        for question_id in order:
+            labels.setdefault(question_id, f"Question {question_id}")
+            state = self._state(question_id, asked.get(question_id))
+            {"answered": answered, "partly": partly, "missing": missing}[state].append(question_id)
+        unknown = []
+        if nb is not None:
+            unknown = sorted(set(self.sheet.answers) - set(order) - set(self.typed))
+        namespace = _user_namespace()
+        code_open, unsaved = [], []
+        for exercise in contents.code_exercises:
+            if exercise.written:
+                continue
+            in_kernel = [written_in_kernel(namespace.get(name)) for name in exercise.functions]
+            if exercise.functions and all(in_kernel):
+                unsaved.append(exercise.label)
+            else:
+                code_open.append(exercise.label)
+        return {
+            "answered": answered,
+            "partly": partly,
+            "missing": missing,
+            "unknown": unknown,
+            "labels": labels,
+            "code": len(contents.code_exercises),
+            "code_open": code_open,
+            "unsaved_code": unsaved,
+            "reflections": len(contents.reflections),
+            "reflections_open": [r.label for r in contents.reflections if not r.written],
+            "notebook": path,
+        }
+
+    def _state(self, question_id: str, on_disk: WidgetQuestion | None) -> str:
+        question = self.questions.get(question_id) or (on_disk.question if on_disk else None)
+        if question is not None:
             try:
                 value = self._saved_value(question)
             except AnswerMissing:
-                value = None
+                return "missing"
             if value is None:
-                missing.append(question_id)
-            elif question.kind == "matching" and len(value) < len(question.left):
-                partly.append(question_id)
-            else:
-                answered.append(question_id)
-        unknown = sorted(set(self.sheet.answers) - set(self.questions))
-        return {"answered": answered, "partly": partly, "missing": missing, "unknown": unknown}
+                return "missing"
+            return "partly" if is_partly_answered(question, value) else "answered"
+        # A question whose options are not literals, and whose cell has not run yet.
+        if question_id in self.typed:
+            return "answered"
+        return answer_state(on_disk, self.sheet.get(question_id))
 
     def check_complete(self) -> None:
-        """Show the learner which widget questions are still open (the last cell's job)."""
+        """Show what is still open before handing in (the last cell's job).
+
+        Green only when every widget question of the notebook is fully answered, every
+        code exercise holds code and every reflection has an answer.
+        """
         status = self.completion()
-        done, partly, missing = status["answered"], status["partly"], status["missing"]
-        notes = []
-        if missing:
-            notes.append(f"not answered yet: {', '.join(missing)}")
-        if partly:
-            notes.append(f"only partly answered (some items not matched): {', '.join(partly)}")
-        if notes:
-            text = (
-                f"{len(done)} of {len(self.questions)} widget questions fully answered; "
-                + "; ".join(notes)
-                + "."
-            )
-            colour = RED
-        elif self.mode:
-            text = f"All {len(done)} widget questions have answers (graded copy)."
-            colour = GREEN
-        else:
-            text = (
-                f"All {len(done)} widget questions are answered and saved in "
-                f"{self.sheet.path.name}. Hand that file in together with this notebook."
-            )
-            colour = GREEN
-        if status["unknown"]:
-            text += (
-                " The sheet also holds answers to questions this notebook does not ask: "
-                f"{', '.join(status['unknown'])}."
-            )
-        _display(_Box(text, colour))
+        _display(_Box(*completion_message(status, self.sheet.path.name, self.mode)))
+
+
+def _lesson_holding(prompt: str) -> Path | None:
+    """The one notebook in the kernel's folder of a workspace whose text holds ``prompt``."""
+    folder = Path.cwd()
+    if folder.name != "lessons" or not (folder.parent / WORKSPACE_MARK).exists():
+        return None
+    needle = json.dumps(prompt)[1:-1]
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            if needle in path.read_text("utf-8", errors="replace"):
+                found.append(path)
+        except OSError:
+            continue
+    return found[0] if len(found) == 1 else None
+
+
+def _user_namespace() -> dict:
+    """The learner's variables in the running kernel (empty outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return {}
+    shell = get_ipython()
+    return getattr(shell, "user_ns", {}) if shell is not None else {}
+
+
+def _count(done: int, total: int, noun: str, verb: str) -> str:
+    plural = noun if total == 1 else noun + "s"
+    return f"{done} of {total} {plural} {verb}"
+
+
+def completion_message(status: dict, sheet_name: str, mode: str | None):
+    """What ``check_complete`` shows for ``status``: text, colour, open items, closing notes."""
+    labels = status["labels"]
+    open_items = [f"{labels[q]}: not answered yet" for q in status["missing"]]
+    open_items += [
+        f"{labels[q]}: only partly answered (some items are not matched yet)"
+        for q in status["partly"]
+    ]
+    open_items += [
+        f"{label}: no code yet (the cell still says raise NotImplementedError())"
+        for label in status["code_open"]
+    ]
+    open_items += [
+        f"{label}: nothing written yet in the cell below the prompt"
+        for label in status["reflections_open"]
+    ]
+    questions = len(status["answered"]) + len(status["partly"]) + len(status["missing"])
+    counts = [_count(len(status["answered"]), questions, "widget question", "answered")]
+    if status["code"]:
+        written = status["code"] - len(status["code_open"])
+        counts.append(_count(written, status["code"], "code exercise", "written"))
+    if status["reflections"]:
+        written = status["reflections"] - len(status["reflections_open"])
+        counts.append(_count(written, status["reflections"], "written answer", "done"))
+    summary = ", ".join(counts) + "."
+    notes = []
+    if status["unsaved_code"]:
+        notes.append(
+            "Written and run in this session but not yet saved in the notebook file: "
+            + "; ".join(status["unsaved_code"])
+            + ". Save the notebook (Ctrl+S) before you hand it in."
+        )
+    if status["unknown"]:
+        notes.append(
+            "The answer sheet also holds answers to questions this notebook does not ask: "
+            + ", ".join(status["unknown"])
+            + "."
+        )
+    if mode:
+        return f"Graded copy: {summary}", GREY, open_items, " ".join(notes)
+    if status["notebook"] is None:
+        text = (
+            f"This check could not read the notebook file beside {sheet_name}, so it only "
+            f"knows the questions that ran in this session: {summary}"
+        )
+        return text, GREY, open_items, " ".join(notes)
+    if open_items:
+        notes.append(
+            "This check reads the saved notebook file: if you have just written something, "
+            "save the notebook (Ctrl+S) and run this cell again."
+        )
+        return f"Not ready to hand in yet: {summary} Still open:", RED, open_items, " ".join(notes)
+    text = (
+        f"Ready to hand in: {summary} Your widget answers are saved in {sheet_name}: hand "
+        "that file in together with this notebook. (Whether your code is right, the check "
+        "cells and the grading tell you.)"
+    )
+    return text, GREEN, [], " ".join(notes)
 
 
 class Practice(_Questions):
@@ -350,6 +501,11 @@ class Practice(_Questions):
         super().__init__()
         self.keys: dict[str, dict] = {}
         self.answers: dict[str, object] = {}
+        # The lesson file, for the start page's record of how far the lesson has run:
+        # None until looked for, False if it cannot be found.
+        self._lesson: Path | bool | None = session_notebook()
+        if self._lesson:
+            record_practice(self._lesson)
 
     def _ask(
         self,
@@ -369,7 +525,17 @@ class Practice(_Questions):
             "hints": hints or {},
             "tolerance": tolerance,
         }
-        return super()._ask(question, on_change=on_change, **options)
+        super()._ask(question, on_change=on_change, **options)
+        lesson = self._lesson_file(question)
+        if lesson:
+            record_practice(lesson, question.id)
+
+    def _lesson_file(self, question: Question) -> Path | None:
+        """The lesson this practice runs in: Jupyter names it, or the one lesson beside
+        the kernel that holds this question's prompt."""
+        if self._lesson is None:
+            self._lesson = _lesson_holding(question.prompt) or False
+        return self._lesson or None
 
     def restore(self, question: Question):
         """Practice answers live for the session only."""
@@ -427,19 +593,24 @@ def _strip_tags(markup: str) -> str:
 
 
 class _Box:
-    """A coloured message box that also reads well as plain text."""
+    """A coloured message box, optionally with a list of items and a closing line,
+    that also reads well as plain text."""
 
-    def __init__(self, text: str, colour: str):
-        self.text, self.colour = text, colour
+    def __init__(self, text: str, colour: str, items=(), after: str = ""):
+        self.text, self.colour, self.items, self.after = text, colour, list(items), after
 
     def _repr_html_(self):
+        listed = "".join(f"<li>{escape(item)}</li>" for item in self.items)
+        listed = f'<ul style="margin:4px 0">{listed}</ul>' if listed else ""
+        after = f"<div>{escape(self.after)}</div>" if self.after else ""
         return (
             f'<div class="aicareer-message" style="border-left:4px solid {self.colour};'
-            f'padding:4px 10px">{escape(self.text)}</div>'
+            f'padding:4px 10px">{escape(self.text)}{listed}{after}</div>'
         )
 
     def __repr__(self):
-        return self.text
+        lines = [self.text] + [f"  - {item}" for item in self.items]
+        return "\n".join(lines + ([self.after] if self.after else []))
 
 
 __all__ = ["Assignment", "Practice"]

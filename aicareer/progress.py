@@ -1,23 +1,93 @@
-"""How far a learner has got: widget questions answered per assignment in the workspace."""
+"""How far a learner has got, module by module, for the start page.
+
+Everything shown is read from files, never guessed from how a notebook looks: lessons
+are delivered already run (stored with outputs and execution counts), so a lesson
+counts as run only from the record its kernel writes while the learner runs it
+(:func:`record_practice`, called by :class:`~aicareer.assignment.Practice` as each
+practice question is shown). An assignment's widget questions are compared with its
+answer sheet, and its code exercises and written answers are read from the notebook
+file (:mod:`aicareer.notebook_status`, the same reader ``hw.check_complete()`` uses).
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-from .answers import AnswerSheetError, read_sheet, sheet_path
+from .answers import AnswerSheetError, now_stamp, read_sheet, sheet_path, write_atomically
 from .course import MODULES, Module
+from .notebook_status import (
+    WIDGET_QUESTION_TAG,
+    answer_state,
+    is_widget_question,
+    notebook_contents,
+    read_notebook,
+)
+from .runmode import grading_mode
 
-# The tag that marks a cell asking a widget question: the release, the grader and the
-# start page all find questions by it.
-WIDGET_QUESTION_TAG = "widget-question"
+__all__ = [
+    "WIDGET_QUESTION_TAG",
+    "ModuleProgress",
+    "course_progress",
+    "is_widget_question",
+    "module_progress",
+    "progress_table",
+    "record_practice",
+    "show_progress",
+]
+
+# The file ``make lab`` keeps in the workspace root: a lesson is only recorded there.
+WORKSPACE_MARK = ".course-state.json"
 
 
-def is_widget_question(cell) -> bool:
-    """True for a notebook cell that asks a widget question."""
-    return WIDGET_QUESTION_TAG in cell.get("metadata", {}).get("tags", [])
+def lesson_record_path(lesson: Path) -> Path:
+    """Where the record of a lesson's run lives: a hidden file beside the lesson."""
+    return Path(lesson).with_name(f".{Path(lesson).stem}.progress.json")
+
+
+def _in_workspace(lesson: Path) -> bool:
+    return lesson.parent.name == "lessons" and (lesson.parent.parent / WORKSPACE_MARK).exists()
+
+
+def read_lesson_record(lesson: Path) -> list[str]:
+    """The practice questions recorded as shown in ``lesson`` (empty if it never ran)."""
+    try:
+        record = json.loads(lesson_record_path(lesson).read_text("utf-8"))
+        reached = record.get("reached", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [item for item in reached if isinstance(item, str)] if isinstance(reached, list) else []
+
+
+def record_practice(lesson: Path, question_id: str | None = None) -> bool:
+    """Note that the learner's kernel ran ``lesson`` (and showed ``question_id``).
+
+    Written only for a lesson inside a workspace made by ``make lab``, never while
+    nbgrader runs, and never with a fuss: a read-only folder just records nothing.
+    Returns True if the record was written.
+    """
+    lesson = Path(lesson)
+    if grading_mode() or not _in_workspace(lesson):
+        return False
+    reached = read_lesson_record(lesson)
+    if question_id is not None and question_id not in reached:
+        reached.append(question_id)
+    elif lesson_record_path(lesson).exists():
+        return False
+    record = {"lesson": lesson.stem, "reached": reached, "updated": now_stamp()}
+    try:
+        write_atomically(lesson_record_path(lesson), json.dumps(record, indent=1) + "\n")
+    except OSError:
+        return False
+    return True
+
+
+def session_notebook() -> Path | None:
+    """The notebook whose kernel this is, as Jupyter tells it (``JPY_SESSION_NAME``)."""
+    name = os.environ.get("JPY_SESSION_NAME", "")
+    return Path(name) if name.endswith(".ipynb") and Path(name).is_file() else None
 
 
 @dataclass(frozen=True)
@@ -30,42 +100,122 @@ class ModuleProgress:
     answered: int = 0
     questions: int = 0
     problem: str = ""
+    practice_reached: int = 0
+    practice: int = 0
+    lesson_ran: bool = False
+    partly: int = 0
+    code_written: int = 0
+    code: int = 0
+    reflections_written: int = 0
+    reflections: int = 0
+
+    @property
+    def lesson_run(self) -> bool:
+        """Every practice question of the lesson was shown by a running kernel."""
+        return self.lesson_ran and self.practice_reached >= self.practice
+
+    @property
+    def assignment_started(self) -> bool:
+        return bool(self.answered or self.partly or self.code_written or self.reflections_written)
+
+    @property
+    def assignment_done(self) -> bool:
+        return (
+            self.answered == self.questions
+            and self.code_written == self.code
+            and self.reflections_written == self.reflections
+            and (self.questions or self.code or self.reflections) > 0
+        )
 
     def summary(self) -> str:
         """A few words on how far the learner has got."""
         if self.lesson is None and self.assignment is None:
             return "coming in a later release"
-        if self.problem:
-            return f"answer sheet needs attention: {self.problem}"
-        if self.assignment is None or self.questions == 0:
-            return "lesson only so far"
-        if self.answered == 0:
+        if not (self.lesson_ran or self.assignment_started or self.problem):
             return "not started"
-        return f"{self.answered} of {self.questions} questions answered"
+        parts = []
+        if self.lesson is not None:
+            if self.lesson_run:
+                parts.append("lesson run")
+            elif self.lesson_ran:
+                parts.append(
+                    f"lesson started ({self.practice_reached} of {self.practice} "
+                    "practice questions reached)"
+                )
+            else:
+                parts.append("lesson not run yet")
+        if self.problem:
+            parts.append(f"answer sheet needs attention: {self.problem}")
+        elif self.assignment is not None:
+            if self.assignment_done:
+                parts.append("assignment ready to hand in")
+            elif not self.assignment_started:
+                parts.append("assignment not started")
+            else:
+                parts.append(self._assignment_counts())
+        return " · ".join(parts)
+
+    def _assignment_counts(self) -> str:
+        counts = []
+        if self.questions:
+            text = f"{self.answered} of {self.questions} questions answered"
+            if self.partly:
+                text += f" ({self.partly} only partly)"
+            counts.append(text)
+        if self.code:
+            counts.append(f"{self.code_written} of {self.code} code exercises written")
+        if self.reflections:
+            noun = "written answer" if self.reflections == 1 else "written answers"
+            counts.append(f"{self.reflections_written} of {self.reflections} {noun} done")
+        return ", ".join(counts)
 
 
 def count_questions(notebook: Path) -> int:
     """The number of widget questions in an assignment notebook (its tagged cells)."""
-    try:
-        nb = nbformat.read(notebook, as_version=4)
-    except Exception:  # a notebook the learner broke still gets a start page
-        return 0
-    return sum(is_widget_question(c) for c in nb.cells)
+    nb = read_notebook(notebook)
+    return len(notebook_contents(nb).widget_questions) if nb is not None else 0
 
 
 def module_progress(workspace: Path, module: Module) -> ModuleProgress:
     """Progress of one module in ``workspace``."""
     lesson = workspace / "lessons" / f"{module.slug}.ipynb"
     assignment = workspace / "assignments" / module.slug / f"{module.slug}.ipynb"
-    lesson_found = lesson if lesson.exists() else None
-    if not assignment.exists():
-        return ModuleProgress(module, lesson_found, None)
-    questions = count_questions(assignment)
+    found = {}
+    if lesson.exists():
+        found["lesson"] = lesson
+        record_exists = lesson_record_path(lesson).exists()
+        reached = set(read_lesson_record(lesson))
+        nb = read_notebook(lesson)
+        practice = notebook_contents(nb).practice_ids if nb is not None else []
+        found.update(
+            lesson_ran=record_exists,
+            practice=len(practice),
+            practice_reached=len(reached & set(practice)),
+        )
+    else:
+        found["lesson"] = None
+    nb = read_notebook(assignment) if assignment.exists() else None
+    if nb is None:
+        return ModuleProgress(
+            module, assignment=assignment if assignment.exists() else None, **found
+        )
+    contents = notebook_contents(nb)
+    found.update(
+        assignment=assignment,
+        questions=len(contents.widget_questions),
+        code=len(contents.code_exercises),
+        code_written=sum(e.written for e in contents.code_exercises),
+        reflections=len(contents.reflections),
+        reflections_written=sum(r.written for r in contents.reflections),
+    )
     try:
-        answered = len(read_sheet(sheet_path(assignment.parent, module.slug), module.slug))
+        sheet = read_sheet(sheet_path(assignment.parent, module.slug), module.slug)
     except AnswerSheetError as error:
-        return ModuleProgress(module, lesson_found, assignment, 0, questions, str(error))
-    return ModuleProgress(module, lesson_found, assignment, min(answered, questions), questions)
+        return ModuleProgress(module, problem=str(error), **found)
+    states = [answer_state(q, sheet.get(q.id)) for q in contents.widget_questions]
+    return ModuleProgress(
+        module, answered=states.count("answered"), partly=states.count("partly"), **found
+    )
 
 
 def course_progress(workspace: Path) -> list[ModuleProgress]:

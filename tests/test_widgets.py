@@ -181,7 +181,27 @@ def test_corrupt_sheet_gives_visible_message_and_fresh_start(tmp_path, monkeypat
     assert len(kept) == 1 and kept[0].read_text() == "{oops"
 
 
-def test_check_complete_lists_open_and_unknown_questions(hw):
+def write_notebook(folder, *question_cells):
+    """A small assignment notebook on disk, asking the questions in ``question_cells``."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell(f'hw = Assignment("{NAME}")')]
+    for source in question_cells:
+        cell = new_code_cell(source)
+        cell.metadata["tags"] = ["widget-question"]
+        cells.append(cell)
+    nbformat.write(new_notebook(cells=cells), folder / f"{NAME}.ipynb")
+
+
+def test_check_complete_lists_open_and_unknown_questions(hw, monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    write_notebook(
+        hw.sheet.path.parent,
+        f'hw.single_choice("1.2", "Kind?", {OPTIONS!r})',
+        'hw.single_choice("3.1", "Where?", ["A", "B"])',
+        'hw.matching("3.2", "Match", ["l1", "l2"], ["A", "B"])',
+    )
     hw.single_choice("1.2", "Kind?", OPTIONS)
     hw.single_choice("3.1", "Where?", ["A", "B"])
     hw.widgets["1.2"].control.value = "Both"

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from course import ROOT
 
+from aicareer.notebook_status import notebook_contents, read_notebook
 from aicareer.progress import course_progress
 from aicareer.workspace import START_PAGE, main, sync
 
@@ -66,8 +67,31 @@ def test_answer_sheets_are_never_copied_from_the_course(repo, tmp_path):
     assert not list(workspace.rglob("*.answers.json"))
 
 
-def test_progress_counts_answered_widget_questions(repo, tmp_path, monkeypatch):
+def module(workspace, slug="07-job-search"):
+    return [p for p in course_progress(workspace) if p.module.slug == slug][0]
+
+
+@pytest.fixture
+def learner(monkeypatch):
+    """A learner's kernel: not under nbgrader, not started by a Jupyter session."""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+
+
+def test_untouched_modules_read_not_started(repo, tmp_path, learner):
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    for slug in ("04-scoping-under-uncertainty", "07-job-search"):
+        assert module(workspace, slug).summary() == "not started"
+    lesson = workspace / "lessons/07-job-search.ipynb"
+    page = nbformat.read(lesson, as_version=4)
+    assert any(c.get("outputs") for c in page.cells), "lessons arrive run, with outputs"
+    page.metadata["language_info"] = {"name": "python", "version": "3.11"}
+    nbformat.write(page, lesson)  # opened and saved in JupyterLab, never run
+    assert module(workspace).summary() == "not started"
+
+
+def test_progress_counts_answered_widget_questions(repo, tmp_path, learner):
     workspace = tmp_path / "ws"
     sync(repo, workspace)
     from aicareer import Assignment
@@ -75,12 +99,106 @@ def test_progress_counts_answered_widget_questions(repo, tmp_path, monkeypatch):
     hw = Assignment("07-job-search", folder=workspace / "assignments/07-job-search")
     hw.single_choice("1.2", "Kind?", ["Role switch", "Both"])
     hw.widgets["1.2"].value = "Both"
-    job_search = [p for p in course_progress(workspace) if p.module.slug == "07-job-search"][0]
+    job_search = module(workspace)
     assert (job_search.answered, job_search.questions) == (1, 4)
-    assert job_search.summary() == "1 of 4 questions answered"
+    assert (job_search.code_written, job_search.code) == (0, 3)
+    assert (job_search.reflections_written, job_search.reflections) == (0, 1)
+    expected = (
+        "lesson not run yet · 1 of 4 questions answered, 0 of 3 code exercises written, "
+        "0 of 1 written answer done"
+    )
+    assert job_search.summary() == expected
     sync(repo, workspace)
     start = nbformat.read(workspace / START_PAGE, as_version=4)
-    assert "1 of 4 questions answered" in start.cells[1].source
+    assert expected in start.cells[1].source
+
+
+def test_partly_answered_question_and_written_work_count_truly(repo, tmp_path, learner):
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    from aicareer import Assignment
+
+    folder = workspace / "assignments/07-job-search"
+    hw = Assignment("07-job-search", folder=folder)
+    hw.sheet.save("1.2", "single", "Both")
+    hw.sheet.save("1.3", "multiple", [])  # ticking nothing is an answer too
+    hw.sheet.save("3.1", "single", "any saved choice")  # not one of the options: not an answer
+    assert module(workspace).answered == 2
+    asked = notebook_contents(read_notebook(folder / "07-job-search.ipynb")).widget_questions
+    hw.sheet.save("3.1", "single", next(q for q in asked if q.id == "3.1").question.options[0])
+    hw.matching("3.2", "Where?", ["a", "b"], ["Startup", "Big company"])
+    hw.sheet.save(
+        "3.2",
+        "matching",
+        {"You are rewarded mainly for doing the job you were hired for": "Big company"},
+    )
+    job_search = module(workspace)
+    assert (job_search.answered, job_search.partly) == (3, 1), "partly answered is not answered"
+    assert "3 of 4 questions answered (1 only partly)" in job_search.summary()
+
+    notebook = folder / "07-job-search.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    first_stub = next(
+        c for c in nb.cells if c.cell_type == "code" and "raise NotImplementedError()" in c.source
+    )
+    first_stub.source = first_stub.source.replace("raise NotImplementedError()", "return 'Both'")
+    task = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("task"))
+    nb.cells[task + 1].source = "I would ask a nurse who moved into data work."
+    nbformat.write(nb, notebook)
+    job_search = module(workspace)
+    assert (job_search.code_written, job_search.reflections_written) == (1, 1)
+    assert "1 of 3 code exercises written, 1 of 1 written answer done" in job_search.summary()
+
+
+def ask_practice(workspace, slug, ids):
+    from aicareer import Practice
+
+    practice = Practice()
+    for qid in ids:
+        practice.single_choice(qid, "Practice?", ["a", "b"], correct="a")
+    return practice
+
+
+def test_lesson_counts_as_run_only_when_its_kernel_ran_it(repo, tmp_path, monkeypatch, learner):
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    lesson = workspace / "lessons/04-scoping-under-uncertainty.ipynb"
+    ids = notebook_contents(read_notebook(lesson)).practice_ids
+    assert len(ids) >= 3
+    monkeypatch.setenv("JPY_SESSION_NAME", str(lesson))
+    ask_practice(workspace, lesson.stem, ids[:2])
+    scoping = module(workspace, lesson.stem)
+    assert scoping.summary() == (
+        f"lesson started (2 of {len(ids)} practice questions reached) · assignment not started"
+    )
+    ask_practice(workspace, lesson.stem, ids)
+    assert module(workspace, lesson.stem).summary() == "lesson run · assignment not started"
+    assert module(workspace).summary() == "not started", "only the lesson that ran counts"
+
+
+def test_lesson_is_found_by_its_prompt_without_jupyter(repo, tmp_path, monkeypatch, learner):
+    from aicareer import Practice
+    from aicareer.notebook_status import source_of
+
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    lesson = workspace / "lessons/07-job-search.ipynb"
+    cell = next(
+        c for c in read_notebook(lesson)["cells"] if "practice.single_choice" in source_of(c)
+    )
+    monkeypatch.chdir(lesson.parent)
+    namespace = {"practice": Practice()}
+    exec(source_of(cell), namespace)  # the lesson's own practice cell, run in its folder
+    assert "lesson started (1 of" in module(workspace).summary()
+
+
+def test_practice_outside_a_workspace_records_nothing(tmp_path, monkeypatch, learner):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    shutil.copy(ROOT / "notebooks/07-job-search.ipynb", lessons)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(lessons / "07-job-search.ipynb"))
+    ask_practice(tmp_path, "07-job-search", ["p1.1"])
+    assert sorted(p.name for p in lessons.iterdir()) == ["07-job-search.ipynb"]
 
 
 def test_edited_start_page_is_left_alone(repo, tmp_path):
