@@ -113,7 +113,11 @@ class QuestionWidget(widgets.VBox):
         choices = self._binder.choices_text(self.question)
         if choices:
             lines.append(choices)
-        lines.append("If no buttons appear here, answer by typing in a new cell directly below:")
+        lines.append(
+            "No buttons here? Run this cell (Shift+Enter) to bring the widget back; a saved "
+            "answer comes back with it. Where widgets never show, answer by typing in a new "
+            "cell directly below:"
+        )
         lines.append(f"  {self._binder.example_call(self.question)}")
         return "\n".join(lines)
 
