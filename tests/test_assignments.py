@@ -1,6 +1,7 @@
 """Assignments under nbgrader: the source earns full marks, a blank release earns nothing,
 and a class of simulated learners who answer through the widgets gets exactly the
-points their answers deserve, across a kernel restart."""
+points their answers deserve, across a kernel restart. A learner's ``visible_hints`` are
+what the checks they can see must say about their mistakes."""
 
 import json
 import shutil
@@ -12,6 +13,13 @@ from nbgrader.api import Gradebook
 from students import STUDENTS
 
 pytestmark = pytest.mark.slow
+
+
+def visible_error(notebook, grade_id: str) -> str:
+    """The error message a learner sees under one cell of a notebook they ran."""
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(o.get("evalue", "") for o in cell.outputs if o.output_type == "error")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -47,6 +55,10 @@ def test_class_round_trip_scores_exactly(tmp_path, assignment):
         # A kernel restart: run everything again from the saved notebook and sheet.
         second = run_as_learner(notebook)
         assert second == first, f"{student}: answers changed across a kernel restart"
+        for grade_id, hint in plan.get("visible_hints", {}).items():
+            # The released notebook holds only the visible checks: this is what they said.
+            seen = visible_error(notebook, grade_id)
+            assert hint in seen, f"{student}: the visible check {grade_id} said {seen!r}"
         assert {k: v for k, v in second.items() if v is not None} == plan["widgets"]
         sheet = folder / f"{assignment}.answers.json"
         assert sheet.exists() == bool(plan["widgets"])
