@@ -153,7 +153,10 @@ def start_notebook(workspace: Path):
             "can see; more tests run when the work is graded."
         ),
         new_markdown_cell(
-            "## Your modules\n\nAs of the last time the course was started:\n\n"
+            "## Your modules\n\nAs of the last time the course was started. A lesson counts as "
+            "run once you have run its cells through its last practice question; an assignment "
+            "counts the widget questions fully answered, the code cells that no longer say "
+            "`raise NotImplementedError()` and the written answers in the saved notebook.\n\n"
             + progress_table(workspace)
         ),
         new_markdown_cell("To see your progress right now, run the cell below (Shift+Enter)."),
