@@ -12,6 +12,8 @@ import warnings
 
 from .questions import InvalidAnswer, Question
 
+WRONG_CHOICE = "Another option fits better."
+
 
 class _CheckFailed(AssertionError):
     """A failed check whose notebook display is its message alone.
@@ -53,6 +55,10 @@ def assess(
             fraction, message = question.score(value, key, tolerance=tolerance or 0.0)
         else:
             fraction, message = question.score(value, key)
+    if question.kind == "single" and fraction <= 0:
+        # Shown after "✗ Not yet." in a lesson and after "Question 1.2:" in a check, so
+        # it says what is wrong without repeating "not" twice.
+        message = WRONG_CHOICE
     if fraction < 1:
         hint = _pick_hint(question, value, key, hints or {})
         message = f"{message} {hint}".strip() if hint else message

@@ -11,18 +11,43 @@ code, which is how the headless tests drive them; the controls set the same valu
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 import ipywidgets as widgets
 
 from .questions import Matching, MultipleChoice, Numeric, Question, Ranking, SingleChoice
 
-GREEN, RED, GREY = "#1a7f37", "#b42318", "#5f6b7a"
+# JupyterLab's own theme colours, so that the text stays readable in its light and dark
+# themes alike (error red #d32f2f on white, #f44336 on the dark grey; success green
+# #1b5e20 and #388e3c: each at least 4.5:1 against its background). The fallback after the
+# comma is for front ends without JupyterLab's theme variables.
+GREEN = "var(--jp-success-color0, #1a7f37)"
+RED = "var(--jp-error-color1, #b42318)"
+GREY = "var(--jp-ui-font-color2, #5f6b7a)"
+
+# ipywidgets gives a line of HTML the height of a button (28 px), so a message that
+# wraps would have a gap under every line; a block of our own sets ordinary spacing.
+LINE_SPACING = "line-height:1.4"
+
+
+def text_block(html_text: str, style: str = "") -> str:
+    """HTML for a widget label or message, with ordinary line spacing when it wraps."""
+    return f'<div style="{LINE_SPACING};{style}">{html_text}</div>'
 
 
 def status_html(text: str, colour: str = GREY) -> str:
     """A small coloured status line."""
-    return f'<span class="aicareer-status" style="color:{colour}">{escape(text)}</span>'
+    return (
+        f'<div class="aicareer-status" style="color:{colour};{LINE_SPACING}">{escape(text)}</div>'
+    )
+
+
+def readout_format(step: float) -> str:
+    """The slider's number format: as many decimals as the step has, so a question in
+    whole weeks reads "13", not "13.00", and one in tenths reads "2.5"."""
+    decimals = max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
+    return f".{decimals}f"
 
 
 class QuestionWidget(widgets.VBox):
@@ -36,7 +61,7 @@ class QuestionWidget(widgets.VBox):
         self._quiet = False  # True while we set controls ourselves, so nothing is saved
         self.status = widgets.HTML(status_html("Not answered yet."))
         self.feedback = widgets.HTML()
-        prompt = widgets.HTML(f"<b>{escape(question.prompt)}</b>")
+        prompt = widgets.HTML(text_block(f"<b>{escape(question.prompt)}</b>"))
         super().__init__(
             children=[prompt, self._build_controls(), self.status, self.feedback],
             layout=widgets.Layout(border="1px solid #d0d7de", padding="6px 10px", margin="6px 0"),
@@ -179,7 +204,7 @@ class NumericWidget(QuestionWidget):
         q = self.question
         common = dict(value=q.low, min=q.low, max=q.high, step=q.step, continuous_update=False)
         if self._slider:
-            self.control = widgets.FloatSlider(readout_format=".4g", **common)
+            self.control = widgets.FloatSlider(readout_format=readout_format(q.step), **common)
         else:
             self.control = widgets.BoundedFloatText(**common)
         self.control.layout.width = "420px"
@@ -221,7 +246,7 @@ class RankingWidget(QuestionWidget):
             )
             up.on_click(lambda _, p=position: self.move(p, p - 1))
             down.on_click(lambda _, p=position: self.move(p, p + 1))
-            label = widgets.HTML(f"{position + 1}. {escape(item)}")
+            label = widgets.HTML(text_block(f"{position + 1}. {escape(item)}"))
             rows.append(widgets.HBox([up, down, label]))
         self.rows.children = rows
 
@@ -254,7 +279,7 @@ class MatchingWidget(QuestionWidget):
             )
             menu.observe(lambda change: self._changed(self._read()), names="value")
             self.menus[item] = menu
-            label = widgets.HTML(escape(item), layout={"width": "45%"})
+            label = widgets.HTML(text_block(escape(item)), layout={"width": "45%"})
             rows.append(widgets.HBox([label, menu]))
         return widgets.VBox(rows)
 
