@@ -326,7 +326,8 @@ class Assignment(_Questions):
         ``reflections_open`` list the labels of code exercises still raising
         ``NotImplementedError`` and of reflections still empty; ``unsaved_code`` those
         written in this kernel but not yet in the file; ``code`` and ``reflections``
-        count them all; ``notebook`` is the file read, or None.
+        count them all; ``notebook`` is the file read, or None; ``positions`` maps each
+        label to its cell, so that open items can be listed top to bottom.
         """
         path, nb = self.notebook_file()
         contents = notebook_contents(nb) if nb is not None else NotebookContents()
@@ -347,6 +348,9 @@ class Assignment(_Questions):
         if nb is not None:
             unknown = sorted(set(self.sheet.answers) - set(order) - set(self.typed))
         namespace = _user_namespace()
+        positions = {labels[q.id]: q.cell for q in contents.widget_questions}
+        positions.update({e.label: e.cell for e in contents.code_exercises})
+        positions.update({r.label: r.cell for r in contents.reflections})
         code_open, unsaved = [], []
         for exercise in contents.code_exercises:
             if exercise.written:
@@ -368,6 +372,7 @@ class Assignment(_Questions):
             "reflections": len(contents.reflections),
             "reflections_open": [r.label for r in contents.reflections if not r.written],
             "notebook": path,
+            "positions": positions,
         }
 
     def _state(self, question_id: str, on_disk: WidgetQuestion | None) -> str:
@@ -429,19 +434,23 @@ def _count(done: int, total: int, noun: str, verb: str) -> str:
 def completion_message(status: dict, sheet_name: str, mode: str | None):
     """What ``check_complete`` shows for ``status``: text, colour, open items, closing notes."""
     labels = status["labels"]
-    open_items = [f"{labels[q]}: not answered yet" for q in status["missing"]]
-    open_items += [
-        f"{labels[q]}: only partly answered (some items are not matched yet)"
+    pending = [(labels[q], "not answered yet") for q in status["missing"]]
+    pending += [
+        (labels[q], "only partly answered (some items are not matched yet)")
         for q in status["partly"]
     ]
-    open_items += [
-        f"{label}: no code yet (the cell still says raise NotImplementedError())"
+    pending += [
+        (label, "no code yet (the cell still says raise NotImplementedError())")
         for label in status["code_open"]
     ]
-    open_items += [
-        f"{label}: nothing written yet in the cell below the prompt"
+    pending += [
+        (label, "nothing written yet in the cell below the prompt")
         for label in status["reflections_open"]
     ]
+    # Top to bottom, as the learner will scroll through them.
+    where = status.get("positions", {})
+    pending.sort(key=lambda item: where.get(item[0], len(where) + 10**6))
+    open_items = [f"{label}: {what}" for label, what in pending]
     questions = len(status["answered"]) + len(status["partly"]) + len(status["missing"])
     counts = [_count(len(status["answered"]), questions, "widget question", "answered")]
     if status["code"]:

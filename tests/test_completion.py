@@ -78,6 +78,15 @@ def test_partly_run_assignment_names_every_open_item(folder):
     assert colour == RED and text.startswith("Not ready to hand in yet")
     assert "2 of 4 widget questions answered" in text
     assert "0 of 3 code exercises written" in text and "0 of 1 written answer done" in text
+    order = [item.split(" (")[0] for item in items]
+    assert order == [
+        "Question 1.1",
+        "Question 2.1",
+        "Question 3.1",
+        "Question 3.2",
+        "Question 4.1",
+        "Question 4.2",
+    ], "open items are listed top to bottom, as the notebook runs"
     shown = "\n".join(items)
     for label in ("Question 3.1", "Question 3.2", "classify_move", "stepping_stones"):
         assert label in shown
