@@ -7,7 +7,9 @@ from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_assignment import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions, DeduplicateIds, Execute, GetGrades
 
+from autograder import feedback
 from autograder.execute import GuardedExecute
+from autograder.feedback import NameFeedbackCells
 from autograder.preprocessors import (
     ClearSolutionsKeepWidgets,
     DeduplicateIdsCleanly,
@@ -61,5 +63,13 @@ c.SandboxedKernelManager.memory_mb = 2048
 c.SandboxedKernelManager.max_processes = 64
 c.ClearSolutions.text_stub = "Write your answer here."
 
-# Feedback goes to learners: leave out the hidden tests (nbgrader's default shows them).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback goes to learners: leave out the hidden tests (nbgrader's default shows them),
+# name each question, say what a person grades, and load nothing from the internet.
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    HideHiddenTests,
+    NameFeedbackCells,
+    CSSHTMLHeaderPreprocessor,
+]
+c.HTMLExporter.template_name = feedback.TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = feedback.template_dirs()

@@ -20,6 +20,32 @@ COLUMNS = [
 ]
 
 
+def points_text(points: float) -> str:
+    """Points as people write them: at most two decimals, no trailing zeros ("5.67", "13")."""
+    return f"{round(float(points), 2):g}"
+
+
+def quiet_gradebook_warnings() -> None:
+    """Silence the one SQLAlchemy warning nbgrader's gradebook triggers on every new
+    submission ("Object of type <SubmittedAssignment> not in session, add operation along
+    ... will not proceed"): nbgrader builds the submission's rows before adding them to its
+    session, which SQLAlchemy reports although nothing is lost. Any other warning still shows.
+
+    Worker processes inherit the filter where they are forked (Linux); call this in each
+    worker too where they are spawned.
+    """
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Object of type <Submitted\w+> not in session, add operation along",
+        category=SAWarning,
+        module=r"nbgrader\.api",
+    )
+
+
 def gradebook_url(course: Path, db_url: str | None = None) -> str:
     """``db_url`` if given (any SQLAlchemy URL nbgrader accepts, such as PostgreSQL's),
     else nbgrader's default gradebook: SQLite in the course directory."""

@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 
+from .export import points_text  # noqa: E402
+
 
 def _png(fig) -> str:
     buffer = io.BytesIO()
@@ -45,7 +47,7 @@ def score_plot(totals: list[float], maximum: float, assignment: str) -> str:
     bins = max(5, min(20, int(maximum) + 1))
     ax.hist(totals, bins=bins, range=(0, maximum), color=PALETTE[0], edgecolor="white")
     ax.set_title(f"{assignment}: total scores")
-    ax.set_xlabel(f"points (of {maximum:g} autograded and by hand)")
+    ax.set_xlabel(f"points (of {points_text(maximum)} autograded and by hand)")
     ax.set_ylabel("submissions")
     return _png(fig)
 
@@ -100,7 +102,7 @@ def render(
     ]
     if totals:
         parts.append(
-            f"Median score {statistics.median(totals):g} of {maximum:g}; "
+            f"Median score {points_text(statistics.median(totals))} of {points_text(maximum)}; "
             f"reflections graded by hand count once they are marked.</p>"
         )
         parts.append(

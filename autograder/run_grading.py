@@ -30,6 +30,7 @@ def grade_class(
     SQLite file.
     """
     course = Path(course).resolve()
+    export.quiet_gradebook_warnings()
     limits = Limits(cell_timeout, notebook_timeout, isolation, db_url)
     db = export.gradebook_url(course, db_url)
     if isolation == "on" and sandbox.isolation_problem():
@@ -62,7 +63,7 @@ def grade_class(
                 "student": student,
                 # Unreadable means nbgrader never ran it: an empty score, not a zero, so nobody
                 # mistakes "could not grade" for "earned nothing".
-                "score": round(sum(points.values()), 6)
+                "score": round(sum(points.values()), 2)
                 if points and status not in ("unreadable", "missing notebook")
                 else "",
                 "max_score": sum(max_points.values()),

@@ -13,11 +13,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+
+from aicareer.answers import SUFFIX
+
 from . import export
+from .export import points_text
+from .feedback import SELF_MARKING_CONFIG
 from .grade import grade, load_api
 from .release import nbgrader
+from .status import MISSING_ANSWERS
 
 LEARNER = "me"
+NOT_STARTED = "not started"
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,24 @@ class ModuleCheck:
 
     def line(self) -> str:
         """One line for the terminal."""
-        text = f"{self.assignment}: {self.earned:g} of {self.autograded:g} autograded points"
+        if self.status == NOT_STARTED:
+            text = (
+                f"{self.assignment}: not started ({points_text(self.autograded)} autograded points"
+            )
+            if self.by_hand:
+                text += f" and {points_text(self.by_hand)} graded by hand"
+            return text + " to earn)"
+        text = (
+            f"{self.assignment}: {points_text(self.earned)} of {points_text(self.autograded)} "
+            "autograded points"
+        )
         if self.by_hand:
-            text += f" (+{self.by_hand:g} graded by hand)"
-        if self.status != "ok":
+            text += f" (+{points_text(self.by_hand)} graded by hand: mark yourself with the "
+            text += "mark scheme on the feedback page)"
+        if self.status == MISSING_ANSWERS:
+            # The instructor's wording ("no ... was handed in") does not fit a learner at home.
+            text += "; no widget answers are saved yet, so those questions earn nothing"
+        elif self.status != "ok":
             text += f"; {self.status}: {self.detail}"
         return text
 
@@ -51,11 +73,18 @@ def check_workspace(repo: Path, workspace: Path) -> list[ModuleCheck]:
         if p.is_dir() and (repo / "source" / p.name).is_dir()
     )
     results = []
+    export.quiet_gradebook_warnings()
     with tempfile.TemporaryDirectory(prefix="self-check-") as scratch:
         course = Path(scratch)
         shutil.copy(repo / "nbgrader_config.py", course)
+        with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+            config.write(SELF_MARKING_CONFIG)
         shutil.copytree(repo / "source", course / "source")
         for assignment in mine:
+            untouched = _not_started(repo, workspace, assignment)
+            if untouched:
+                results.append(untouched)
+                continue
             nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
             target = course / "submitted" / LEARNER / assignment
             shutil.copytree(
@@ -88,10 +117,39 @@ def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> Modul
         shutil.copy(html, page)
     return ModuleCheck(
         assignment,
-        round(sum(points.values()), 4),
+        sum(points.values()),
         total - by_hand,
         by_hand,
         outcome.status,
         outcome.detail,
         page,
     )
+
+
+def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | None:
+    """A check result saying "not started" when the learner has done nothing here yet:
+    no answer sheet, and every notebook's cells read exactly as the course handed them
+    out (opening it and running cells changes outputs, not the cells' text)."""
+    folder = workspace / "assignments" / assignment
+    if any(folder.glob(f"*{SUFFIX}")):
+        return None
+    released = sorted((repo / "release" / assignment).glob("*.ipynb"))
+    autograded = by_hand = 0.0
+    for handed_out in released:
+        try:
+            mine = nbformat.read(folder / handed_out.name, as_version=4)
+        except (OSError, ValueError):  # missing or damaged: let grading say what it finds
+            return None
+        original = nbformat.read(handed_out, as_version=4)
+        if [c.source for c in mine.cells] != [c.source for c in original.cells]:
+            return None
+        for cell in original.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            points = float(meta.get("points", 0) or 0)
+            if meta.get("grade") and cell.cell_type == "code":
+                autograded += points
+            elif meta.get("grade") or meta.get("task"):
+                by_hand += points
+    if not released:
+        return None
+    return ModuleCheck(assignment, 0.0, autograded, by_hand, NOT_STARTED, "", None)

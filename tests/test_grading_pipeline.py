@@ -177,6 +177,29 @@ def test_feedback_leaves_hidden_tests_out(parallel_run):
         assert "BEGIN HIDDEN TESTS" not in html
         assert "hw.grade(" not in html, f"{page}: the key of a widget question leaked"
         assert "big_roles" not in html, f"{page}: a hidden code test leaked"
+        assert "MARK SCHEME" not in html and "Half points are fine" not in html, (
+            f"{page}: the mark scheme reached a learner"
+        )
+
+
+def test_feedback_works_offline_and_names_each_question(parallel_run):
+    """No script or style from the internet (offline it showed "$ is not defined"), no
+    jQuery left under widgets, and the index names questions, not "Test cell"."""
+    import re
+
+    course, _ = parallel_run
+    for page in sorted((course / "feedback").rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        external = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]+""", html)
+        assert not external, f"{page}: loads {external}"
+        assert "@import" not in html and "$(" not in html, page
+        index = html.split('<div id="toc">', 1)[1].split("</ol>", 1)[0]
+        assert "Test cell" not in index and ">Comment<" not in index and ">Task<" not in index
+        for number in ("1.1", "1.2", "1.3", "2.1", "3.1", "3.2", "4.1", "4.2"):
+            assert f"Question {number}" in index, (page, number)
+        assert "graded by a person" in index, "the reflection says a person grades it"
+        assert "your instructor reads and marks it" in html
+        assert "a.anchor-link { display: none; }" in html, "no stray ¶ marks"
 
 
 def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
@@ -192,9 +215,11 @@ def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
     sync(ROOT, workspace)
     notebook = workspace / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     plan = STUDENTS[ASSIGNMENT]()["right"]
-    nbformat.write(
-        fill_cells(nbformat.read(notebook, as_version=4), solution_code(ASSIGNMENT)), notebook
-    )
+    nb = fill_cells(nbformat.read(notebook, as_version=4), solution_code(ASSIGNMENT))
+    for index, cell in enumerate(nb.cells):  # the reflection, written below its task
+        if cell.metadata.get("nbgrader", {}).get("task"):
+            nb.cells[index + 1].source = "I would ask a data analyst in a hospital about..."
+    nbformat.write(nb, notebook)
     run_as_learner(notebook, plan["widgets"])
     before = {p: p.read_bytes() for p in (workspace / "assignments").rglob("*") if p.is_file()}
     result = subprocess.run(
@@ -214,9 +239,12 @@ def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    assert f"{ASSIGNMENT}: 16 of 16 autograded points (+4 graded by hand)" in result.stdout
-    assert "04-scoping-under-uncertainty: 0 of 22 autograded points" in result.stdout
-    assert (workspace / "feedback" / f"{ASSIGNMENT}.html").exists()
+    assert f"{ASSIGNMENT}: 16 of 16 autograded points (+4 graded by hand" in result.stdout
+    assert "04-scoping-under-uncertainty: not started" in result.stdout, result.stdout
+    assert "SAWarning" not in result.stdout + result.stderr
+    page = (workspace / "feedback" / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+    assert "mark yourself with the mark scheme below" in page
+    assert "Half points are fine" in page, "the scheme is shown once the reflection is written"
     after = {p: p.read_bytes() for p in (workspace / "assignments").rglob("*") if p.is_file()}
     assert after == before, "checking must not change the learner's files"
 

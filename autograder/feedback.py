@@ -1,0 +1,188 @@
+"""The feedback page a learner reads: each graded cell named by its question, a clear word
+on what a person grades, and nothing fetched from the internet.
+
+nbgrader's own page labels its index "Test cell" and "Comment", loads MathJax from a
+CDN and leaves script that needs jQuery under every widget, so offline it shows errors
+and stray marks. ``nbgrader_config.py`` puts ``templates/`` first among nbconvert's
+template folders, so that the name "feedback" (which nbgrader's API insists on) finds
+``templates/feedback/``, and adds :class:`NameFeedbackCells`, which works out what that
+template shows.
+
+A reflection is graded by a person. In a class, the page says so, and shows its score
+once the instructor has marked it; the mark scheme is taken out (nbgrader's gradebook
+keeps a task cell's text with its scheme, so its own page showed the scheme to every
+learner). For a learner checking their own work (``make check``, where
+:data:`SELF_MARKING_CONFIG` is added to a scratch copy of the configuration), nobody else
+will mark it: the page shows the mark scheme so that the learner can mark themselves, but
+only once they have written their answer, so that the scheme cannot shape the answer.
+A learner studying alone has the whole course, ``source/`` included, so this reveals
+nothing they could not open; it puts the scheme where it helps, after the work.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+TEMPLATE_NAME = "feedback"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+# Appended to the scratch course's nbgrader_config.py by the learner's self-check.
+SELF_MARKING_CONFIG = "\n# Added by make check: the learner marks their own reflections.\n" + (
+    "c.NameFeedbackCells.self_marking = True\n"
+)
+
+_QUESTION = re.compile(r"Question\s+(\d+(?:\.\d+)*)")
+# The check cell of a widget question opens "Question 1.2: an answer is saved; ...".
+_SAVED_ANSWER = re.compile(r"Question\s+(\d+(?:\.\d+)*): an answer is saved")
+_SCHEME = re.compile(r"#+\s*BEGIN MARK SCHEME\s*\n(.*?)\n#+\s*END MARK SCHEME", re.S)
+
+
+def template_dirs() -> list[str]:
+    """Where the course's feedback template lives (it builds on nbconvert's own)."""
+    return [str(TEMPLATE_DIR)]
+
+
+def question_label(cell) -> str:
+    """What a graded cell is called on the page: its docstring's or heading's first line.
+
+    Test cells open with a docstring such as ``\"\"\"Question 1.1: the four kinds of move
+    are told apart.\"\"\"``; reflections open with a heading such as ``### Question 7.1 — …``.
+    """
+    for line in cell.source.splitlines():
+        text = line.strip().strip('"').strip("'").lstrip("#").strip().replace("`", "")
+        if text:
+            saved = _SAVED_ANSWER.match(text)
+            return f"Question {saved.group(1)}: your saved answer" if saved else text
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def mark_scheme(source_notebook, grade_id: str) -> str:
+    """The mark scheme of task ``grade_id`` in the instructor's notebook, or ''."""
+    for cell in source_notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            found = _SCHEME.search(cell.source)
+            return found.group(1).strip() if found else ""
+    return ""
+
+
+class NameFeedbackCells(Preprocessor):
+    """Adds to each graded cell's nbgrader metadata what the feedback template shows:
+
+    - ``feedback_label``: "Question 1.1: …" for test and task cells, and "Question 1.1:
+      your answer" for the answer cells before them;
+    - for cells graded by a person: ``by_hand`` (True), ``marked`` (whether a person has
+      given a score yet) and, when :attr:`self_marking` is on, ``mark_scheme`` and
+      ``answered`` (whether the learner wrote anything in the answer cell below).
+    """
+
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled
+
+    self_marking = Bool(
+        False,
+        help="The learner marks their own reflections (make check): show the mark scheme "
+        "once they have answered. Never for feedback sent to a class.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.setdefault("nbgrader", {})
+        source = self._source_notebook(resources) if self.self_marking else None
+        released = self._released_notebook(resources) if self.self_marking else None
+        marked = self._hand_marked(resources)
+        pending_answers = []
+        by_hand_points = 0.0
+        for index, cell in enumerate(nb.cells):
+            meta = cell.metadata.get("nbgrader")
+            if not meta:
+                continue
+            if meta.get("solution") and not meta.get("grade"):
+                pending_answers.append(meta)
+                continue
+            if not (meta.get("grade") or meta.get("task")):
+                continue
+            label = question_label(cell)
+            meta["feedback_label"] = label
+            number = _QUESTION.search(label)
+            for answer in pending_answers:
+                answer["feedback_label"] = (
+                    f"Question {number.group(1)}: your answer" if number else "Your answer"
+                )
+            pending_answers = []
+            if meta.get("task") or cell.cell_type == "markdown":
+                scheme = _SCHEME.search(cell.source)
+                if scheme:  # never on the page itself; shown apart, to self-markers only
+                    cell.source = cell.source[: scheme.start()] + cell.source[scheme.end() :]
+                    cell.source = cell.source.rstrip() + "\n"
+                meta["by_hand"] = True
+                meta["marked"] = meta.get("grade_id") in marked
+                by_hand_points += float(meta.get("points") or 0)
+                if self.self_marking:
+                    meta["mark_scheme"] = (
+                        scheme.group(1).strip()
+                        if scheme
+                        else mark_scheme(source, meta["grade_id"])
+                        if source
+                        else ""
+                    )
+                    meta["answered"] = _answered(nb, released, index)
+        info["by_hand_points"] = by_hand_points
+        info["self_marking"] = self.self_marking
+        return nb, resources
+
+    @staticmethod
+    def _paths(resources):
+        info = resources.get("nbgrader", {})
+        root = Path(resources.get("metadata", {}).get("path", ".")).resolve()
+        # autograded/<student>/<assignment>/ -> the course directory is three levels up.
+        course = root.parents[2] if len(root.parents) > 2 else root
+        return course, info.get("assignment", ""), info.get("notebook", "")
+
+    def _source_notebook(self, resources):
+        return self._read(resources, "source")
+
+    def _released_notebook(self, resources):
+        return self._read(resources, "release")
+
+    def _read(self, resources, edition: str):
+        import nbformat
+
+        course, assignment, notebook = self._paths(resources)
+        try:
+            return nbformat.read(course / edition / assignment / f"{notebook}.ipynb", 4)
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def _hand_marked(resources) -> set[str]:
+        """The grade ids a person has given a score to (nbgrader keeps it apart from the
+        autograder's), read from the gradebook."""
+        info = resources.get("nbgrader", {})
+        try:
+            from nbgrader.api import Gradebook
+
+            with Gradebook(info["db_url"]) as gradebook:
+                submitted = gradebook.find_submission_notebook(
+                    info["notebook"], info["assignment"], info["student"]
+                )
+                return {g.name for g in submitted.grades if g.manual_score is not None}
+        except Exception:  # no gradebook at hand: nothing is known to be marked
+            return set()
+
+
+def _answered(nb, released, task_index: int) -> bool:
+    """Whether the learner wrote an answer in the cell after the task: it is not empty
+    and no longer the placeholder the student edition handed out."""
+    if task_index + 1 >= len(nb.cells):
+        return False
+    written = nb.cells[task_index + 1].source.strip()
+    if not written:
+        return False
+    grade_id = nb.cells[task_index].metadata["nbgrader"].get("grade_id")
+    if released is not None:
+        for position, cell in enumerate(released.cells[:-1]):
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                return written != released.cells[position + 1].source.strip()
+    return True
