@@ -86,6 +86,38 @@ def _students_04():
         ),
     }
     swapped = [_STEPS[1], _STEPS[0]] + _STEPS[2:]
+    # Plausible NumPy code that forgets np.asarray: right on arrays, a TypeError on the
+    # lists the questions say may come. Each function fails a visible check that names
+    # np.asarray (see "visible_hints"), so the learner learns it before grading.
+    no_asarray_code = dict(solutions)
+    no_asarray_code.update(
+        {
+            "fit_learning_curve": (
+                "def fit_learning_curve(sizes, errors, floor):\n"
+                "    if np.any(errors <= floor):\n"
+                "        raise ValueError('an error is at or below the floor')\n"
+                "    slope, intercept = np.polyfit(np.log(sizes), np.log(errors - floor), 1)\n"
+                "    return float(np.exp(intercept)), float(-slope)\n"
+            ),
+            "chance_by_deadline": (
+                "def chance_by_deadline(weeks_needed, deadline):\n"
+                "    return float(np.mean(weeks_needed <= deadline))\n"
+            ),
+            # Right in itself, but it leans on chance_by_deadline, which fails on lists.
+            "weeks_for_confidence": (
+                "def weeks_for_confidence(weeks_needed, confidence):\n"
+                "    week = 0\n"
+                "    while chance_by_deadline(weeks_needed, week) < confidence:\n"
+                "        week += 1\n"
+                "    return week\n"
+            ),
+            "expected_return": (
+                "def expected_return(accuracies, threshold, value_if_met, weekly_cost, weeks):\n"
+                "    chance = np.mean(accuracies >= threshold)\n"
+                "    return float(chance * value_if_met - weekly_cost * weeks)\n"
+            ),
+        }
+    )
     return {
         "right": {"code": solutions, "widgets": _RIGHT_04, "expected": right_cells},
         "partial": {
@@ -103,7 +135,7 @@ def _students_04():
                 "matter",
             },
             "expected": {
-                "q1_1_check": 1.6,  # 9 of 10 pairs in order: tau 0.8, times 2 points
+                "q1_1_check": 1.6,  # 9 of 10 pairs in order: each pair fewer takes a fifth off
                 "q1_2_check": 0.666667,  # 2 right ticks - 1 wrong, of 3, times 2 points
                 "test_fit_learning_curve_exact": 2,
                 "test_fit_learning_curve_floor": 1,
@@ -125,6 +157,35 @@ def _students_04():
                 "what goes wrong",
             },
             "expected": {},
+        },
+        "no_asarray": {
+            "code": no_asarray_code,
+            "widgets": {
+                # Money first: problem, budget, milestones, options, diligence. 5 of the 10
+                # pairs are in order, what a random order gets on average: it earns nothing.
+                "1.1": [_STEPS[i] for i in (0, 4, 3, 1, 2)],
+                "1.2": _TECHNICAL,
+                "4.1": _REPORT_80,
+                "4.2": 15,  # where the top edge of the "middle 80%" band meets the target
+                "6.1": _AIM_FIRST,
+            },
+            "expected": {
+                "q1_2_check": 2,
+                "test_data_needed_value": 2,
+                "test_data_needed_unreachable": 1,
+                "q4_1_check": 1,
+                "q6_1_check": 1,
+            },
+            # The visible check each code cell fails, and a phrase its message must hold.
+            "visible_hints": {
+                "test_fit_learning_curve_exact": "np.asarray",
+                "test_fit_learning_curve_floor": "np.asarray",
+                "test_chance_by_deadline": "np.asarray",
+                "test_weeks_for_confidence": "np.asarray",
+                "test_weeks_for_confidence_whole": "np.asarray",
+                "test_expected_return_value": "np.asarray",
+                "test_expected_return_edges": "np.asarray",
+            },
         },
         "blank": {"code": {}, "widgets": {}, "expected": {}},
     }
