@@ -29,7 +29,7 @@ MODULES = (
         "02-foundations",
         "Foundations by hand",
         "What does a model actually do when it learns?",
-        120,
+        135,
     ),
     Module(
         3,
