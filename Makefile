@@ -3,33 +3,46 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The test tools (pytest, playwright, ruff, psycopg) come on top, for make test only.
+TEST_STAMP := $(VENV)/.installed-test
+# Quiet pip: one line from us says what is happening instead of pip's progress.
+PIP    := PIP_ROOT_USER_ACTION=ignore $(BIN)/python -m pip --quiet --disable-pip-version-check
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab check test lint release grade setup-system setup-sandbox clean-venv
 
-# Create the virtual environment and install the course (again only when pyproject changes).
+# Create the virtual environment and install what the course needs to run (again only
+# when pyproject changes): JupyterLab, nbgrader, ipywidgets, matplotlib, NumPy.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10 or newer is needed; this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	@echo "Installing the course into $(VENV)/ (JupyterLab, nbgrader and friends): a few minutes the first time, once only."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e .
+	@touch $(STAMP)
+
+# The test extras, for make test and make lint.
+$(TEST_STAMP): $(STAMP)
+	@echo "Adding the test tools (pytest, nbval, playwright, ruff, psycopg)..."
+	@$(PIP) install -e ".[test]"
+	@touch $(TEST_STAMP)
 
 ## make lab: set up, copy new material into workspace/, open JupyterLab on the start page.
+## The lab is the learner's (see learner-lab/): no instructor tools, no news prompt.
 lab: $(STAMP)
-	$(BIN)/python -m aicareer.workspace --repo . --workspace workspace
-	cd workspace && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/jupyter lab $(LAB_ARGS) START.ipynb
+	@$(BIN)/python -m aicareer.workspace --repo . --workspace workspace
+	@cd workspace && ../$(BIN)/python ../scripts/lab.py $(LAB_ARGS) START.ipynb
 
 ## make check: grade your own workspace with the full tests; feedback in workspace/feedback/.
 check: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder check --workspace workspace
 
 ## make test: everything CI checks: lint, unit tests, notebooks, nbgrader, browser.
-test: $(STAMP) setup-system lint
+test: $(TEST_STAMP) setup-system lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --nbval
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check aicareer autograder tests scripts benchmarks nbgrader_config.py
 
