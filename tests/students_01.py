@@ -112,6 +112,11 @@ def _students_01():
                 "q2_2_check": 1.5,
                 "q3_1_check": 0.666667,
             },
+            # The visible checks name each mistake (tests/test_notebook_text.py).
+            "visible_hints": {
+                "test_time_split_search": "use search_months",
+                "test_dominant_step": "earlier of the two in STEPS",
+            },
         },
         "wrong": {
             "code": _WRONG_CODE_01,
@@ -124,6 +129,10 @@ def _students_01():
                 "3.2": "We cannot say anything about timing until the model is finished.",
             },
             "expected": {},
+            "visible_hints": {
+                "test_time_split_rules": "Divide each weight by the total",
+                "test_dominant_step": "expected 'Projects'",
+            },
         },
         "blank": {"code": {}, "widgets": {}, "expected": {}},
     }
