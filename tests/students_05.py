@@ -1,0 +1,142 @@
+"""Simulated learners for module 5's nbgrader round trip (see tests/students.py)."""
+
+from course import solution_code
+
+_J05 = "05-after-deployment"
+_BULK = "A bulk-buy promotion doubles the number of orders with more than 20 items"
+_SHELVES = "New shelves go in; the same orders now take a third less time to pack"
+_RECEIPT = "A new rule says every order must include a printed receipt, adding a minute to each"
+_MONDAYS = "Orders on Mondays are a little bigger than on Thursdays, as they have been for years"
+_TOWN = "Basket starts delivering in a town where families order more items at a time"
+_BAGS = "Basket switches to a new paper bag that packs exactly as fast as the old one"
+_PSI = "The PSI of items per order, week by week"
+_KS = "The KS statistic of this week's items per order against the reference"
+_GAP = "The gap between predicted and actual packing time, once each order is packed"
+_COURIERS = "Couriers reporting that orders are ready well before the time they were given"
+_RIGHT_05 = {
+    "1.1": {
+        _BULK: "Data drift",
+        _SHELVES: "Concept drift",
+        _RECEIPT: "Concept drift",
+        _MONDAYS: "Neither",
+        _TOWN: "Data drift",
+        _BAGS: "Neither",
+    },
+    "1.2": [_GAP, _COURIERS],
+    "3.2": 0.075,  # the lowest step of 0.005 at which at most 2% of the calm weeks alarm
+}
+_PARTIAL_CODE_05 = {
+    # Walks the merged values one at a time, so it compares the ECDFs inside a tie.
+    "ks_statistic": """
+def ks_statistic(a, b):
+    merged = sorted([(x, 0) for x in a] + [(x, 1) for x in b])
+    seen, best = [0, 0], 0.0
+    for _, which in merged:
+        seen[which] += 1
+        best = max(best, abs(seen[0] / len(a) - seen[1] / len(b)))
+    return float(best)
+""",
+    # Right indices, but returned as a NumPy array rather than a list.
+    "alert_windows": """
+def alert_windows(scores, threshold, consecutive):
+    above = np.asarray(scores, dtype=float) > threshold
+    run, out = 0, []
+    for index, flag in enumerate(above):
+        run = run + 1 if flag else 0
+        if run >= consecutive:
+            out.append(index)
+    return np.array(out, dtype=int)
+""",
+}
+_WRONG_CODE_05 = {
+    "psi": "def psi(reference, current, bins):\n    return 0.0\n",
+    "ks_statistic": "def ks_statistic(a, b):\n    return 0.5\n",
+    # A count instead of a share.
+    "false_alarm_rate": (
+        "def false_alarm_rate(calm_scores, threshold):\n"
+        "    return float(sum(s > threshold for s in calm_scores))\n"
+    ),
+    # Ignores `consecutive`: every window above the threshold.
+    "alert_windows": (
+        "def alert_windows(scores, threshold, consecutive):\n"
+        "    return [i for i, s in enumerate(scores) if s > threshold]\n"
+    ),
+}
+
+
+def _students_05():
+    solutions = solution_code(_J05)
+    right_cells = {
+        "q1_1_check": 3,
+        "q1_2_check": 2,
+        "test_psi_values": 2,
+        "test_psi_reference_bins": 1,
+        "test_ks_values": 2,
+        "test_ks_ties": 2,
+        "test_false_alarm_rate": 2,
+        "q3_2_check": 2,
+        "test_alert_windows_runs": 2,
+        "test_alert_windows_edges": 1,
+    }
+    partial_code = dict(solutions)
+    partial_code.update(_PARTIAL_CODE_05)
+    return {
+        "right": {"code": solutions, "widgets": _RIGHT_05, "expected": right_cells},
+        "partial": {
+            "code": partial_code,
+            "widgets": {
+                "1.1": {**_RIGHT_05["1.1"], _RECEIPT: "Neither"},
+                "1.2": [_PSI, _GAP, _COURIERS],  # in the order the options are shown
+                "3.2": 0.07,  # one step too low: 4% of the calm weeks alarm
+            },
+            "expected": {
+                "q1_1_check": 2.25,  # (5 right - 1 wrong / 2) of 6 pairs, times 3 points
+                "q1_2_check": 1.0,  # 2 right ticks - 1 wrong, of 2, times 2 points
+                "test_psi_values": 2,
+                "test_psi_reference_bins": 1,
+                "test_false_alarm_rate": 2,
+                "test_alert_windows_runs": 2,
+            },
+            # Each code mistake fails a check the learner sees, with its hint.
+            "visible_hints": {
+                "test_ks_ties": "Compare them only after every copy of 2",
+                "test_alert_windows_edges": "Return a list",
+            },
+        },
+        "wrong": {
+            "code": _WRONG_CODE_05,
+            "widgets": {
+                "1.1": {
+                    _BULK: "Concept drift",
+                    _SHELVES: "Data drift",
+                    _RECEIPT: "Neither",
+                    _MONDAYS: "Data drift",
+                    _TOWN: "Neither",
+                    _BAGS: "Concept drift",
+                },
+                "1.2": [_PSI, _KS],
+                "3.2": 0.05,
+            },
+            "expected": {},
+        },
+        # Guessing earns nothing: one kind for every change, every box ticked.
+        "guesser": {
+            "code": {},
+            "widgets": {
+                "1.1": dict.fromkeys(_RIGHT_05["1.1"], "Data drift"),
+                "1.2": [
+                    _PSI,
+                    _KS,
+                    _GAP,
+                    "The average packing time the model predicts per order",
+                    _COURIERS,
+                ],
+                "3.2": 0.1,
+            },
+            "expected": {},
+        },
+        "blank": {"code": {}, "widgets": {}, "expected": {}},
+    }
+
+
+STUDENTS = {_J05: _students_05}
