@@ -57,7 +57,7 @@ MODULES = (
         "06-portfolio",
         "Projects and portfolio",
         "Which projects should I do, and in what order?",
-        75,
+        125,
     ),
     Module(
         7,
