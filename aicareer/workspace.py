@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
+import platform
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +25,42 @@ from .progress import progress_table
 
 STATE_FILE = ".course-state.json"
 START_PAGE = "START.ipynb"
+
+# What JupyterLab writes into a notebook when the course's kernel starts (ipykernel's own
+# kernel spec and language info). A notebook that stores anything else is marked unsaved
+# the moment it opens, and closing its tab asks to save. Notebooks in the repository store
+# this (tests/test_notebook_metadata.py; scripts/notebook_metadata.py fixes them), and the
+# copies in a workspace carry the learner's own Python version.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def language_info(version: str | None = None) -> dict:
+    """The language info the course's kernel reports, for Python ``version``
+    (default: this interpreter's, which is the kernel's in the course's environment)."""
+    return {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": version or platform.python_version(),
+    }
+
+
+def with_lab_metadata(data: bytes, version: str | None = None) -> bytes:
+    """A notebook's bytes with the kernel spec and language info JupyterLab would write,
+    so it opens unchanged; anything that is not a readable notebook is returned as is."""
+    try:
+        nb = json.loads(data.decode("utf-8"))
+        metadata = nb["metadata"]
+    except (ValueError, KeyError, TypeError):
+        return data
+    wanted = {"kernelspec": KERNELSPEC, "language_info": language_info(version)}
+    if all(metadata.get(key) == value for key, value in wanted.items()):
+        return data
+    metadata.update(wanted)
+    return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 @dataclass
@@ -113,15 +149,17 @@ def sync(repo: Path, workspace: Path) -> SyncReport:
     delivered = state["delivered"]
     for name, source in course_files(repo).items():
         data = source.read_bytes()
-        fingerprint = digest(data)
+        fingerprint = digest(data)  # the course's version, whatever this learner's Python
+        if source.suffix == ".ipynb":
+            data = with_lab_metadata(data)
         target = workspace / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             (report.restored if name in delivered else report.new).append(name)
-            _copy_new(source, target)
-        elif delivered.get(name) != fingerprint and digest(target.read_bytes()) != fingerprint:
+            _copy_new(data, target)
+        elif delivered.get(name) != fingerprint and digest(target.read_bytes()) != digest(data):
             beside = _beside_name(target)
-            _copy_new(source, beside)
+            _copy_new(data, beside)
             report.beside.append((name, beside.relative_to(workspace).as_posix()))
         delivered[name] = fingerprint
     report.start_page = write_start_page(workspace, state)
@@ -129,10 +167,10 @@ def sync(repo: Path, workspace: Path) -> SyncReport:
     return report
 
 
-def _copy_new(source: Path, target: Path) -> None:
+def _copy_new(data: bytes, target: Path) -> None:
     # "x" mode: if a file appeared at target since we looked, fail instead of replacing it.
-    with open(source, "rb") as reading, open(target, "xb") as writing:
-        shutil.copyfileobj(reading, writing)
+    with open(target, "xb") as writing:
+        writing.write(data)
 
 
 def start_notebook(workspace: Path):
@@ -163,11 +201,8 @@ def start_notebook(workspace: Path):
         new_code_cell("from aicareer.progress import show_progress\n\nshow_progress()"),
     ]
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3",
-        "language": "python",
-        "name": "python3",
-    }
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = language_info()
     return nb
 
 

@@ -17,6 +17,10 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aicareer.workspace import KERNELSPEC  # noqa: E402
+
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -32,6 +36,9 @@ def execute_in_place(path: Path) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    # The run stored this kernel's language info; store the spec JupyterLab writes too,
+    # so that the lesson does not open as unsaved (scripts/notebook_metadata.py).
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     nbformat.write(without_widget_views(notebook), path)
 
 
