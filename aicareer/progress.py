@@ -16,7 +16,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answers import AnswerSheetError, now_stamp, read_sheet, sheet_path, write_atomically
+from .answers import (
+    AnswerSheetError,
+    Entry,
+    now_stamp,
+    read_sheet,
+    render_sheet,
+    sheet_path,
+    write_atomically,
+)
 from .course import MODULES, Module
 from .notebook_status import (
     WIDGET_QUESTION_TAG,
@@ -31,11 +39,13 @@ __all__ = [
     "WIDGET_QUESTION_TAG",
     "ModuleProgress",
     "course_progress",
+    "example_workspace",
     "is_widget_question",
     "module_progress",
     "progress_table",
     "record_practice",
     "show_progress",
+    "workspace_of",
 ]
 
 # The file ``make lab`` keeps in the workspace root: a lesson is only recorded there.
@@ -242,3 +252,91 @@ def show_progress(workspace: Path | None = None) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(progress_table(Path(workspace or Path.cwd()))))
+
+
+def workspace_of(folder: Path) -> Path | None:
+    """The workspace a lesson in ``folder`` belongs to (the folder above ``lessons/``
+    that ``make lab`` marked), or None when ``folder`` is not inside a workspace."""
+    folder = Path(folder)
+    if folder.name == "lessons" and (folder.parent / WORKSPACE_MARK).exists():
+        return folder.parent
+    return None
+
+
+# The made-up learner of :func:`example_workspace`, module by module: (practice questions,
+# reached; widget questions, answered; code exercises, written; written answers, done).
+EXAMPLE_LEARNER = (
+    (3, 3, 3, 3, 2, 2, 1, 1),
+    (4, 4, 4, 4, 3, 3, 1, 1),
+    (3, 3, 3, 3, 2, 2, 1, 1),
+    (4, 4, 4, 4, 3, 3, 2, 2),
+    (3, 3, 3, 2, 2, 1, 1, 0),
+    (3, 1, 2, 0, 2, 0, 1, 0),
+    (4, 0, 4, 0, 3, 0, 1, 0),
+    (4, 0, 3, 0, 2, 0, 3, 0),
+)
+
+
+def _cell(kind: str, source: str, **metadata) -> dict:
+    cell = {"cell_type": kind, "metadata": metadata, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def _write_notebook(path: Path, cells: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+
+
+def example_workspace(folder: Path, learner=EXAMPLE_LEARNER) -> Path:
+    """Write a small made-up workspace into ``folder`` and return it.
+
+    For showing what the progress of a learner halfway through the course looks like
+    where no real workspace exists (a lesson run from ``notebooks/`` by CI). Each module
+    gets a lesson and an assignment of the sizes in ``learner`` (one row per module, as
+    in :data:`EXAMPLE_LEARNER`), done as far as that row says. Nothing in it depends on
+    the date, the course's real notebooks or chance, so it reads the same every time.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / WORKSPACE_MARK).write_text("{}\n", encoding="utf-8")
+    stamp = "2026-01-01T00:00:00+00:00"
+    for module, row in zip(MODULES, learner, strict=False):
+        practice, reached, questions, answered, code, written, tasks, done = row
+        lesson = folder / "lessons" / f"{module.slug}.ipynb"
+        asks = [
+            f'practice.single_choice("p{k}", "Example {k}?", ["yes", "no"], correct="yes")'
+            for k in range(1, practice + 1)
+        ]
+        _write_notebook(
+            lesson, [_cell("code", "practice = Practice()")] + [_cell("code", ask) for ask in asks]
+        )
+        if reached:
+            record = {"lesson": module.slug, "reached": [f"p{k}" for k in range(1, reached + 1)]}
+            lesson_record_path(lesson).write_text(json.dumps(record) + "\n", encoding="utf-8")
+        notebook = folder / "assignments" / module.slug / f"{module.slug}.ipynb"
+        cells = [_cell("code", f'hw = Assignment("{module.slug}")')]
+        for k in range(1, questions + 1):
+            cells.append(
+                _cell(
+                    "code",
+                    f'hw.single_choice("1.{k}", "Example {k}?", ["yes", "no"])',
+                    tags=[WIDGET_QUESTION_TAG],
+                )
+            )
+        for k in range(1, code + 1):
+            body = "    return 1" if k <= written else "    raise NotImplementedError()"
+            cells.append(_cell("code", f"def f{k}():\n{body}\n", nbgrader={"solution": True}))
+        for k in range(1, tasks + 1):
+            cells.append(_cell("markdown", f"### Question 3.{k}", nbgrader={"task": True}))
+            text = "My answer." if k <= done else "*Write your answer here.*"
+            cells.append(_cell("markdown", text))
+        _write_notebook(notebook, cells)
+        if answered:
+            answers = {f"1.{k}": Entry("single", "yes", stamp) for k in range(1, answered + 1)}
+            write_atomically(
+                sheet_path(notebook.parent, module.slug), render_sheet(module.slug, answers)
+            )
+    return folder
