@@ -26,8 +26,8 @@ _STATEMENTS = [
     "its code.",
 ]
 _HONEST = (
-    "Most likely between 14 and 22 weeks. If you need a date we will meet nine times out of "
-    "ten, plan on week 22, and I will update you as results come in."
+    "Even odds by week 14, and nine chances in ten by week 22. If you need a date we will "
+    "meet nine times out of ten, plan on week 22; I will update you as results come in."
 )
 _RIGHT_01 = {
     "2.1": "Projects",
