@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from aicareer.answers import SUFFIX
+from aicareer.answers import SUFFIX, read_sheet
+from aicareer.notebook_status import notebook_contents, read_notebook
 
 from . import export
 from .export import points_text
@@ -128,22 +129,24 @@ def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> Modul
 
 def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | None:
     """A check result saying "not started" when the learner has done nothing here yet:
-    no answer sheet, and every notebook's cells read exactly as the course handed them
-    out (opening it and running cells changes outputs, not the cells' text)."""
+    no answer saved, no code exercise written and no reflection written (opening the
+    notebook and running its cells does not count, and neither does a course update)."""
     folder = workspace / "assignments" / assignment
-    if any(folder.glob(f"*{SUFFIX}")):
+    sheets = list(folder.glob(f"*{SUFFIX}"))
+    if any(_has_answers(sheet, assignment) for sheet in sheets):
         return None
     released = sorted((repo / "release" / assignment).glob("*.ipynb"))
     autograded = by_hand = 0.0
     for handed_out in released:
-        try:
-            mine = nbformat.read(folder / handed_out.name, as_version=4)
-        except (OSError, ValueError):  # missing or damaged: let grading say what it finds
+        mine = read_notebook(folder / handed_out.name)
+        if mine is None:  # missing or damaged: let grading say what it finds
             return None
-        original = nbformat.read(handed_out, as_version=4)
-        if [c.source for c in mine.cells] != [c.source for c in original.cells]:
+        contents = notebook_contents(mine)
+        if any(e.written for e in contents.code_exercises) or any(
+            r.written for r in contents.reflections
+        ):
             return None
-        for cell in original.cells:
+        for cell in nbformat.read(handed_out, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             points = float(meta.get("points", 0) or 0)
             if meta.get("grade") and cell.cell_type == "code":
@@ -153,3 +156,11 @@ def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | 
     if not released:
         return None
     return ModuleCheck(assignment, 0.0, autograded, by_hand, NOT_STARTED, "", None)
+
+
+def _has_answers(sheet: Path, assignment: str) -> bool:
+    """True unless the sheet reads as holding no answer (a damaged one counts as started)."""
+    try:
+        return bool(read_sheet(sheet, assignment))
+    except Exception:
+        return True

@@ -79,7 +79,7 @@ def render(course, nb, self_marking=False):
     resources = {
         "metadata": {"path": str(course / "autograded" / "me" / "a")},
         "nbgrader": {"assignment": "a", "notebook": "a", "student": "me", "score": 1.0}
-        | {"max_score": 5.0, "late_penalty": 0, "db_url": "sqlite:///nowhere.db"},
+        | {"max_score": 5.0, "late_penalty": 0},  # no gradebook: nothing marked by hand yet
     }
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     return html
