@@ -7,7 +7,7 @@ from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_assignment import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions, DeduplicateIds, Execute, GetGrades
 
-from autograder import feedback
+from autograder import export, feedback
 from autograder.execute import GuardedExecute
 from autograder.feedback import NameFeedbackCells
 from autograder.preprocessors import (
@@ -17,6 +17,10 @@ from autograder.preprocessors import (
 )
 
 c = get_config()  # noqa: F821 - injected by nbgrader when it loads this file
+
+# nbgrader's gradebook makes SQLAlchemy warn on every new submission although nothing is
+# lost; every process that reads this file (nbgrader's commands, grading workers) stays quiet.
+export.quiet_gradebook_warnings()
 
 HERE = Path(__file__).resolve().parent
 

@@ -31,8 +31,9 @@ def quiet_gradebook_warnings() -> None:
     ... will not proceed"): nbgrader builds the submission's rows before adding them to its
     session, which SQLAlchemy reports although nothing is lost. Any other warning still shows.
 
-    Worker processes inherit the filter where they are forked (Linux); call this in each
-    worker too where they are spawned.
+    Called by the grade and check commands, and by ``nbgrader_config.py``, which every
+    nbgrader command and every grading worker reads (also where workers are spawned, not
+    forked, as on macOS).
     """
     import warnings
 
