@@ -56,7 +56,7 @@ def question_label(cell) -> str:
         text = line.strip().strip('"').strip("'").lstrip("#").strip().replace("`", "")
         if text:
             saved = _SAVED_ANSWER.match(text)
-            return f"Question {saved.group(1)}: your saved answer" if saved else text
+            return f"Question {saved.group(1)}: the score of your saved answer" if saved else text
     return cell.metadata.get("nbgrader", {}).get("grade_id", "")
 
 

@@ -88,7 +88,7 @@ def render(course, nb, self_marking=False):
 def test_index_names_each_question_and_loads_nothing_from_the_internet(course):
     html = render(course, notebook("My plan: ..."))
     index = html.split('<div id="toc">', 1)[1].split("</ol>", 1)[0]
-    assert "Question 1.2: your saved answer" in index
+    assert "Question 1.2: the score of your saved answer" in index
     assert "Question 2.1: the plain case works." in index
     assert "Question 7.1 — a plan (graded by hand, 2 points)" in index
     assert "Test cell" not in index and "Task<" not in index
