@@ -49,12 +49,21 @@ def alert_windows(scores, threshold, consecutive):
 """,
 }
 _WRONG_CODE_05 = {
-    "psi": "def psi(reference, current, bins):\n    return 0.0\n",
+    # The lesson's fixed tenths: 10 bins whatever `bins` says.
+    "psi": """
+def psi(reference, current, bins):
+    edges = np.quantile(reference, np.arange(1, 10) / 10)
+    def shares(values):
+        counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=10)
+        return np.maximum(counts / len(values), FLOOR_SHARE)
+    r, c = shares(reference), shares(current)
+    return float(np.sum((c - r) * np.log(c / r)))
+""",
     "ks_statistic": "def ks_statistic(a, b):\n    return 0.5\n",
-    # A count instead of a share.
+    # Compares a list with a number, without np.asarray.
     "false_alarm_rate": (
         "def false_alarm_rate(calm_scores, threshold):\n"
-        "    return float(sum(s > threshold for s in calm_scores))\n"
+        "    return float(np.mean(calm_scores > threshold))\n"
     ),
     # Ignores `consecutive`: every window above the threshold.
     "alert_windows": (
@@ -118,6 +127,11 @@ def _students_05():
                 "3.2": 0.05,
             },
             "expected": {},
+            "visible_hints": {
+                "test_psi_values": "that is the PSI with 10 bins",
+                "test_false_alarm_rate": "np.asarray(calm_scores)",
+                "test_alert_windows_runs": "only when it and the window just before it",
+            },
         },
         # Guessing earns nothing: one kind for every change, every box ticked.
         "guesser": {
