@@ -57,7 +57,7 @@ MODULES = (
         "06-portfolio",
         "Projects and portfolio",
         "Which projects should I do, and in what order?",
-        125,
+        140,
     ),
     Module(
         7,
