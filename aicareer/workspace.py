@@ -21,6 +21,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from .answers import SUFFIX, write_atomically
+from .course import MODULES
 from .progress import progress_table
 
 STATE_FILE = ".course-state.json"
@@ -174,12 +175,17 @@ def _copy_new(data: bytes, target: Path) -> None:
 
 
 def start_notebook(workspace: Path):
-    """The start page: how to use the course, and the modules with progress."""
+    """The start page: where to begin, how to use the course, and the modules with progress."""
+    first = MODULES[0]
     cells = [
         new_markdown_cell(
             "# Charting a Career in AI — start here\n\n"
             "Welcome. This workspace is yours: every file in it is your own copy, and updates "
             "to the course never overwrite it.\n\n"
+            f"**Where to begin.** Start with module 1, *{first.title}*: its lesson draws the "
+            "map of the whole course and shows how to work in it, from running a cell to "
+            "answering each kind of question. Then take the other modules in the order of the "
+            "table below.\n\n"
             "**How to study a module.** Open its *lesson* first: read, run each cell with "
             "Shift+Enter, and try the practice questions (they answer back at once and are not "
             "graded). Then open its *assignment*: write code where it says "

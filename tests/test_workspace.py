@@ -1,6 +1,7 @@
 """The learner's workspace: set up from the course, never overwritten, updates beside."""
 
 import json
+import platform
 import shutil
 
 import nbformat
@@ -9,7 +10,7 @@ from course import ROOT
 
 from aicareer.notebook_status import notebook_contents, read_notebook
 from aicareer.progress import course_progress
-from aicareer.workspace import START_PAGE, main, sync
+from aicareer.workspace import START_PAGE, main, sync, with_lab_metadata
 
 
 @pytest.fixture
@@ -26,11 +27,21 @@ def test_first_sync_copies_lessons_assignments_and_start_page(repo, tmp_path):
     report = sync(repo, workspace)
     assert "assignments/07-job-search/07-job-search.ipynb" in report.new
     for lesson in (repo / "notebooks").glob("*.ipynb"):
-        assert (workspace / "lessons" / lesson.name).read_bytes() == lesson.read_bytes()
+        copy = (workspace / "lessons" / lesson.name).read_bytes()
+        # Byte for byte what the course ships, apart from the kernel metadata JupyterLab
+        # writes, which carries the learner's own Python version.
+        assert copy == with_lab_metadata(lesson.read_bytes())
+        info = json.loads(copy)["metadata"]["language_info"]
+        assert info["version"] == platform.python_version()
+        assert json.loads(copy)["cells"] == json.loads(lesson.read_bytes())["cells"]
     start = nbformat.read(workspace / START_PAGE, as_version=4)
     text = "\n".join(c.source for c in start.cells)
     assert "The job search" in text and "not started" in text
     assert text.index("Scoping under uncertainty") < text.index("The job search")
+    welcome = start.cells[0].source
+    assert "Start with module 1, *Three steps to a career in AI*" in welcome, (
+        "the start page names module 1 as the place to begin"
+    )
 
 
 def test_second_sync_changes_nothing_the_learner_has(repo, tmp_path):
