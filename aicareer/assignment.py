@@ -559,7 +559,9 @@ class Practice(_Questions):
     def feedback(self, question: Question, value) -> str:
         """Right, partly right or not yet, with the explanation or a hint."""
         spec = self.keys[question.id]
-        fraction, message = assess(question, value, spec["key"], spec["tolerance"], spec["hints"])
+        fraction, message = assess(
+            question, value, spec["key"], spec["tolerance"], spec["hints"], hint_missed=True
+        )
         if fraction <= 0:
             return status_html(f"✗ Not yet. {message}", RED)
         if fraction < 1:

@@ -12,8 +12,6 @@ import warnings
 
 from .questions import InvalidAnswer, Question
 
-WRONG_CHOICE = "Another option fits better."
-
 
 class _CheckFailed(AssertionError):
     """A failed check whose notebook display is its message alone.
@@ -35,14 +33,24 @@ class WrongAnswer(_CheckFailed):
 
 
 def assess(
-    question: Question, value, key, tolerance: float | None = None, hints: dict | None = None
+    question: Question,
+    value,
+    key,
+    tolerance: float | None = None,
+    hints: dict | None = None,
+    *,
+    hint_missed: bool = False,
 ) -> tuple[float, str]:
     """Score ``value`` against ``key``: the fraction earned (0 to 1) and a message.
 
     The message carries the hint for this particular mistake when ``hints`` has one:
-    keyed by the chosen option (single choice), by an option wrongly ticked or wrongly
-    left out (multiple choice), by ``"high"`` or ``"low"`` (numeric), or by a wrongly
-    matched item (matching).
+    keyed by the chosen option (single choice), by an option wrongly ticked (multiple
+    choice), by ``"high"`` or ``"low"`` (numeric), or by a wrongly matched item
+    (matching). A hint speaks only about what the learner chose: the message may say how
+    many right options or pairs are missing, never which, so that handing in an empty or
+    wrong answer does not reveal the key. Only a lesson's practice, whose key is no
+    secret once tried, sets ``hint_missed`` to add the hints of right options left
+    unticked.
     """
     with warnings.catch_warnings():
         # A warning would reach stderr, and nbgrader scores any stderr as zero.
@@ -55,12 +63,8 @@ def assess(
             fraction, message = question.score(value, key, tolerance=tolerance or 0.0)
         else:
             fraction, message = question.score(value, key)
-    if question.kind == "single" and fraction <= 0:
-        # Shown after "✗ Not yet." in a lesson and after "Question 1.2:" in a check, so
-        # it says what is wrong without repeating "not" twice.
-        message = WRONG_CHOICE
     if fraction < 1:
-        hint = _pick_hint(question, value, key, hints or {})
+        hint = _pick_hint(question, value, key, hints or {}, hint_missed)
         message = f"{message} {hint}".strip() if hint else message
     return fraction, message
 
@@ -94,13 +98,16 @@ def points_earned(
     return round(fraction * points, 6)
 
 
-def _pick_hint(question: Question, value, key, hints: dict) -> str:
+def _pick_hint(question: Question, value, key, hints: dict, hint_missed: bool = False) -> str:
     if question.kind == "single":
         return hints.get(value, "")
     if question.kind == "multiple":
-        # A wrong tick, or a right option left unticked: either can have its hint.
-        missed = [o for o in question.options if (o in value) != (o in key) and o in hints]
-        return " ".join(hints[o] for o in missed)
+        # Wrong ticks only: a hint for a right option left unticked would name it, and
+        # an empty answer would collect the whole key (practice may opt in).
+        wrong = [o for o in question.options if o in value and o not in key]
+        if hint_missed:
+            wrong = [o for o in question.options if (o in value) != (o in key)]
+        return " ".join(hints[o] for o in wrong if o in hints)
     if question.kind == "numeric":
         return hints.get("high" if value > key else "low", "")
     if question.kind == "matching":

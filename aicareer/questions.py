@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 QUESTION_ID = re.compile(r"^\w[\w.\-]{0,63}$")
+# What a wrong single choice says, in a lesson after "✗ Not yet." and in a check after
+# "Question 1.2:": what is wrong, without a second "not" and without naming the key.
+WRONG_CHOICE = "Another option fits better."
 MAX_TEXT = 500
 MAX_ITEMS = 50
 
@@ -114,7 +117,7 @@ class SingleChoice(Question):
         return value
 
     def score(self, value, key):
-        return (1.0, "Right.") if value == key else (0.0, "Not this one.")
+        return (1.0, "Right.") if value == key else (0.0, WRONG_CHOICE)
 
 
 @dataclass(frozen=True)
@@ -218,9 +221,11 @@ class Matching(Question):
         wrong = sum(item in value and value[item] != match for item, match in key.items())
         cost = 1 / (len(self.right) - 1) if len(self.right) > 1 else 0.0
         fraction = max(0.0, (right - cost * wrong) / len(key))
-        return fraction, (
-            f"{right} of {len(key)} pairs matched correctly, {wrong} matched wrongly."
-        )
+        message = f"{right} of {len(key)} pairs matched correctly, {wrong} matched wrongly"
+        unmatched = sum(item not in value for item in key)
+        if unmatched:
+            message += f", {unmatched} not matched yet"
+        return fraction, message + "."
 
 
 KINDS = ("single", "multiple", "numeric", "ranking", "matching")

@@ -87,14 +87,56 @@ def test_guessing_earns_nothing():
     assert ticks.score(["a", "b", "c", "d"], ["a", "b"])[0] == 0
 
 
-def test_multiple_choice_hint_for_a_right_option_left_out():
+def test_multiple_choice_hints_speak_only_of_wrong_ticks(hw):
+    """An empty or wrong answer must not collect hints that name the right options: a
+    hint keyed by a right option never shows in a graded check; how many right options
+    are missing is said, not which."""
     from aicareer.grading import assess
 
-    question = MultipleChoice("c", "Which?", options=("a", "b", "c"))
-    hints = {"b": "b is also true.", "c": "c never holds."}
-    assert assess(question, ["a"], ["a", "b"], hints=hints)[1].endswith("b is also true.")
-    assert "c never holds" in assess(question, ["a", "b", "c"], ["a", "b"], hints=hints)[1]
-    assert "b is also" not in assess(question, ["a", "b"], ["a", "b"], hints=hints)[1]
+    question = MultipleChoice("c", "Which?", options=("a", "b", "c", "d"))
+    key = ["a", "b"]
+    hints = {"a": "a is true.", "b": "b is also true.", "c": "c never holds.", "d": "d is not."}
+    fraction, message = assess(question, [], key, hints=hints)
+    assert fraction == 0 and "true" not in message and "never" not in message
+    assert "0 of 2 right options chosen" in message and "2 left out" in message
+    message = assess(question, ["a", "c"], key, hints=hints)[1]
+    assert "c never holds." in message and "b is also" not in message and "d is" not in message
+    assert "1 left out" in message
+    hw.multiple_choice("2.2", "Which?", ["a", "b", "c", "d"])
+    hw.answer("2.2", [])
+    with pytest.raises(WrongAnswer) as raised:
+        hw.grade("2.2", key, points=2, hints=hints)
+    assert "true" not in str(raised.value) and "2 left out" in str(raised.value)
+
+
+def test_practice_may_hint_at_a_right_option_left_out(tmp_path, monkeypatch):
+    """A lesson's practice is not graded: once tried, its hint can explain a missed option."""
+    monkeypatch.chdir(tmp_path)
+    practice = Practice()
+    practice.multiple_choice(
+        "p", "Which?", ["a", "b", "c"], correct=["a", "b"], hints={"b": "b is also true."}
+    )
+    practice.widgets["p"].value = ["a"]
+    assert "b is also true" in practice.widgets["p"].feedback.value
+
+
+def test_single_choice_wording_lives_in_one_place():
+    from aicareer.grading import assess
+    from aicareer.questions import WRONG_CHOICE
+
+    question = SingleChoice("s", "?", options=("a", "b"))
+    assert question.score("b", "a") == (0.0, WRONG_CHOICE)
+    assert assess(question, "b", "a") == (0.0, WRONG_CHOICE)
+    assert assess(question, "b", "a", hints={"b": "b is late."})[1] == f"{WRONG_CHOICE} b is late."
+
+
+def test_partly_matched_answer_counts_the_pairs_not_matched_yet():
+    question = Matching("m", "Match", left=tuple("vwxyz"), right=("A", "B"))
+    key = {"v": "A", "w": "B", "x": "A", "y": "B", "z": "A"}
+    _, message = question.score({"v": "A"}, key)
+    assert message == "1 of 5 pairs matched correctly, 0 matched wrongly, 4 not matched yet."
+    _, message = question.score(dict(key), key)
+    assert "not matched yet" not in message
 
 
 def test_scoring_kinds_reject_answers_of_the_wrong_shape():
