@@ -64,7 +64,7 @@ MODULES = (
         "07-job-search",
         "The job search",
         "Which move should I make first, and whom should I talk to?",
-        135,
+        165,
     ),
     Module(
         8,

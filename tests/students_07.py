@@ -52,12 +52,15 @@ def stepping_stones(start, goal, roles, industries, avoid=()):
                 queue.append(nxt)
     return None
 """,
-    # The right order, but no check of per_week.
+    # Folds case as question 1.1 did (4.1 compares names exactly as written), and never
+    # checks per_week: right on the visible examples, caught by hidden tests.
     "interview_plan": """
 def interview_plan(contacts, target, per_week):
-    role, industry = target
-    keep = [c for c in contacts if c["role"] == role or c["industry"] == industry]
-    keep.sort(key=lambda c: (not (c["role"] == role and c["industry"] == industry),
+    role, industry = (name.casefold() for name in target)
+    keep = [c for c in contacts
+            if c["role"].casefold() == role or c["industry"].casefold() == industry]
+    keep.sort(key=lambda c: (not (c["role"].casefold() == role
+                                  and c["industry"].casefold() == industry),
                              c["priority"], c["name"]))
     return [(c["name"], i // per_week + 1) for i, c in enumerate(keep)]
 """,
@@ -108,6 +111,46 @@ def interview_plan(contacts, target, per_week):
 """,
 }
 
+_SHAPE_CODE_07 = {
+    # Right searches, but the path comes back as a tuple.
+    "stepping_stones": """
+def stepping_stones(start, goal, roles, industries, avoid=()):
+    if start in avoid or goal in avoid:
+        return None
+    came_from, queue = {start: None}, deque([start])
+    while queue:
+        job = queue.popleft()
+        if job == goal:
+            path = []
+            while job is not None:
+                path.append(job)
+                job = came_from[job]
+            return tuple(reversed(path))
+        near = [(r, job[1]) for r in roles if r != job[0]]
+        near += [(job[0], i) for i in industries if i != job[1]]
+        for nxt in near:
+            if nxt not in came_from and nxt not in avoid:
+                came_from[nxt] = job
+                queue.append(nxt)
+    return None
+""",
+    # The right order, as [name, week] lists, and per_week checked only inside the loop,
+    # so an empty list of contacts never looks at it.
+    "interview_plan": """
+def interview_plan(contacts, target, per_week):
+    role, industry = target
+    keep = [c for c in contacts if c["role"] == role or c["industry"] == industry]
+    keep.sort(key=lambda c: (not (c["role"] == role and c["industry"] == industry),
+                             c["priority"], c["name"]))
+    plan = []
+    for i, c in enumerate(keep):
+        if not isinstance(per_week, int) or per_week < 1:
+            raise ValueError("per_week must be a positive int")
+        plan.append([c["name"], i // per_week + 1])
+    return plan
+""",
+}
+
 
 def _students_07():
     right_cells = {
@@ -143,7 +186,6 @@ def _students_07():
             "expected": {
                 "test_classify_move_basic": 2,
                 "test_stepping_stones_shape": 2,
-                "test_interview_plan_order": 2,
                 "q1_3_check": 0.666667,  # 2 right ticks - 1 wrong tick, of 3, times 2 points
                 "q3_1_check": 1,
                 "q3_2_check": 1,  # (3 right pairs - 1 wrong) of 4, times 2 points
@@ -177,6 +219,22 @@ def _students_07():
             "visible_hints": {
                 "test_stepping_stones_shape": "a copy of the lesson's neighbours reads the global",
                 "test_interview_plan_order": "the name breaks the tie: Ben before Zoe",
+            },
+        },
+        # Plausible slips of shape and order, each caught by a visible check with its hint:
+        # a path returned as a tuple, plan entries as lists, per_week checked in the loop.
+        "shapes": {
+            "code": {**solution_code(_J07), **_SHAPE_CODE_07},
+            "widgets": {},
+            "expected": {
+                "test_classify_move_basic": 2,
+                "test_classify_move_names": 1,
+                "test_stepping_stones_avoid": 2,
+            },
+            "visible_hints": {
+                "test_stepping_stones_shape": "Return a list, not a tuple",
+                "test_interview_plan_order": "Each entry should be a (name, week) tuple",
+                "test_interview_plan_per_week": "even when there are none",
             },
         },
         # Guessing earns nothing: every box of 1.3 ticked, "Startup" for every pair of 3.2.
