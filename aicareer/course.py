@@ -36,7 +36,7 @@ MODULES = (
         "03-staying-current",
         "Staying current",
         "How do I keep learning when the field moves this fast?",
-        135,
+        165,
     ),
     Module(
         4,
