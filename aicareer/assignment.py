@@ -27,6 +27,7 @@ from .notebook_status import (
     answer_state,
     assignment_name,
     is_partly_answered,
+    is_unticked,
     notebook_contents,
     read_notebook,
     written_in_kernel,
@@ -320,14 +321,19 @@ class Assignment(_Questions):
 
         Every widget question of the notebook counts, whether or not its cell ran in
         this kernel (questions asked only in this kernel count too). Keys:
-        ``answered``, ``partly``, ``missing`` and ``unknown`` (sheet entries for
-        questions the notebook does not ask) hold question ids; ``labels`` maps ids to
-        what the learner reads ("Question 1.2 (name the move)"); ``code_open`` and
-        ``reflections_open`` list the labels of code exercises still raising
-        ``NotImplementedError`` and of reflections still empty; ``unsaved_code`` those
-        written in this kernel but not yet in the file; ``code`` and ``reflections``
-        count them all; ``notebook`` is the file read, or None; ``positions`` maps each
-        label to its cell, so that open items can be listed top to bottom.
+        ``answered``, ``partly``, ``unticked`` (a multiple choice saved with nothing
+        ticked), ``missing`` and ``unknown`` (sheet entries for questions the notebook
+        does not ask) hold question ids; ``labels`` maps ids to what the learner reads
+        ("Question 1.2 (name the move)"); ``code_open`` lists the labels of code
+        exercises that are still only the stub, ``code_stub_left`` those with code of
+        their own that still hold the ``raise NotImplementedError()`` line, and
+        ``unsaved_code`` those written in this kernel but not yet in the file;
+        ``reflections_open`` lists reflections still empty (or well short of the length
+        their task asks for), and ``reflection_lengths`` maps the label of each
+        reflection whose length misses its task's range to a note on it; ``code`` and
+        ``reflections`` count them all; ``notebook`` is the file read, or None;
+        ``positions`` maps each label to its cell, so that open items can be listed top
+        to bottom.
         """
         path, nb = self.notebook_file()
         contents = notebook_contents(nb) if nb is not None else NotebookContents()
@@ -339,11 +345,10 @@ class Assignment(_Questions):
         asked = {q.id: q for q in contents.widget_questions}
         labels = {q.id: q.label for q in contents.widget_questions}
         order = list(asked) + [qid for qid in self.questions if qid not in asked]
-        answered, partly, missing = [], [], []
+        states = {"answered": [], "partly": [], "unticked": [], "missing": []}
         for question_id in order:
             labels.setdefault(question_id, f"Question {question_id}")
-            state = self._state(question_id, asked.get(question_id))
-            {"answered": answered, "partly": partly, "missing": missing}[state].append(question_id)
+            states[self._state(question_id, asked.get(question_id))].append(question_id)
         unknown = []
         if nb is not None:
             unknown = sorted(set(self.sheet.answers) - set(order) - set(self.typed))
@@ -351,26 +356,30 @@ class Assignment(_Questions):
         positions = {labels[q.id]: q.cell for q in contents.widget_questions}
         positions.update({e.label: e.cell for e in contents.code_exercises})
         positions.update({r.label: r.cell for r in contents.reflections})
-        code_open, unsaved = [], []
+        code_open, stub_left, unsaved = [], [], []
         for exercise in contents.code_exercises:
             if exercise.written:
                 continue
             in_kernel = [written_in_kernel(namespace.get(name)) for name in exercise.functions]
             if exercise.functions and all(in_kernel):
                 unsaved.append(exercise.label)
+            elif exercise.has_code:
+                stub_left.append(exercise.label)
             else:
                 code_open.append(exercise.label)
         return {
-            "answered": answered,
-            "partly": partly,
-            "missing": missing,
+            **states,
             "unknown": unknown,
             "labels": labels,
             "code": len(contents.code_exercises),
             "code_open": code_open,
+            "code_stub_left": stub_left,
             "unsaved_code": unsaved,
             "reflections": len(contents.reflections),
             "reflections_open": [r.label for r in contents.reflections if not r.written],
+            "reflection_lengths": {
+                r.label: r.length_note() for r in contents.reflections if r.length_note()
+            },
             "notebook": path,
             "positions": positions,
         }
@@ -384,6 +393,8 @@ class Assignment(_Questions):
                 return "missing"
             if value is None:
                 return "missing"
+            if is_unticked(question.kind, value):
+                return "unticked"
             return "partly" if is_partly_answered(question, value) else "answered"
         # A question whose options are not literals, and whose cell has not run yet.
         if question_id in self.typed:
@@ -434,33 +445,45 @@ def _count(done: int, total: int, noun: str, verb: str) -> str:
 def completion_message(status: dict, sheet_name: str, mode: str | None):
     """What ``check_complete`` shows for ``status``: text, colour, open items, closing notes."""
     labels = status["labels"]
+    lengths = status.get("reflection_lengths", {})
     pending = [(labels[q], "not answered yet") for q in status["missing"]]
     pending += [
         (labels[q], "only partly answered (some items are not matched yet)")
         for q in status["partly"]
     ]
+    pending += [(labels[q], "nothing ticked yet") for q in status.get("unticked", [])]
     pending += [
         (label, "no code yet (the cell still says raise NotImplementedError())")
         for label in status["code_open"]
     ]
     pending += [
-        (label, "nothing written yet in the cell below the prompt")
+        (label, "your code is there: delete the raise NotImplementedError() line below it")
+        for label in status.get("code_stub_left", [])
+    ]
+    pending += [
+        (label, lengths.get(label) or "nothing written yet in the cell below the prompt")
         for label in status["reflections_open"]
     ]
     # Top to bottom, as the learner will scroll through them.
     where = status.get("positions", {})
     pending.sort(key=lambda item: where.get(item[0], len(where) + 10**6))
     open_items = [f"{label}: {what}" for label, what in pending]
-    questions = len(status["answered"]) + len(status["partly"]) + len(status["missing"])
+    questions = sum(
+        len(status.get(state, [])) for state in ("answered", "partly", "unticked", "missing")
+    )
     counts = [_count(len(status["answered"]), questions, "widget question", "answered")]
     if status["code"]:
-        written = status["code"] - len(status["code_open"])
+        written = status["code"] - len(status["code_open"]) - len(status.get("code_stub_left", []))
         counts.append(_count(written, status["code"], "code exercise", "written"))
     if status["reflections"]:
         written = status["reflections"] - len(status["reflections_open"])
         counts.append(_count(written, status["reflections"], "written answer", "done"))
     summary = ", ".join(counts) + "."
-    notes = []
+    notes = [
+        f"{label}: {note}. It counts as written, but aim for the length the question asks."
+        for label, note in lengths.items()
+        if label not in status["reflections_open"]
+    ]
     if status["unsaved_code"]:
         notes.append(
             "Written and run in this session but not yet saved in the notebook file: "

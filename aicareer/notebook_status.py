@@ -7,9 +7,13 @@ the notebook file (never the kernel), so it knows every question whatever has ru
 * widget questions: code cells tagged ``widget-question``, asked with
   ``<binder>.<kind>("id", ...)``;
 * code exercises: nbgrader solution cells that are not widget questions; one still
-  holding ``raise NotImplementedError`` (the release stub) is not written yet;
+  holding ``raise NotImplementedError`` (the release stub) is not written yet, and one
+  that holds code of its own as well still has the stub line to delete;
 * reflections: the markdown cell just after a task cell (``"task": true``); empty, or
-  still the placeholder line, means not written yet;
+  still the placeholder line, means not written yet. When the task asks for a number of
+  words ("120 to 250 words"), an answer of fewer than half the lower bound is not written
+  yet either (so "TODO" under the placeholder does not count); the words are counted
+  without the placeholder;
 * practice questions of a lesson, asked the same way as widget questions.
 
 Everything here works on plain notebook dicts (``json.load`` or nbformat), never
@@ -44,6 +48,15 @@ QUESTION_NUMBER = re.compile(r"\bQuestion\s+(\d+(?:\.\d+)*)")
 # How an answer cell reads before the learner writes: the course's placeholder line
 # ("*Write your answer to Question 4.2 here (double-click to edit).*") or nbgrader's.
 PLACEHOLDERS = (re.compile(r"^write your answer\b", re.I), re.compile(r"^your answer here$", re.I))
+# The placeholder sentence alone, wherever it sits, so that words typed after it count.
+PLACEHOLDER_TEXT = re.compile(
+    r"write your answer(?: to question [\d.]+)? here(?: \(double-click to edit\))?\.?"
+    r"|^\W*your answer here\W*$",
+    re.I | re.M,
+)
+# The length a task asks for: "120 to 250 words", also across a line break or with a dash.
+WORD_RANGE = re.compile(r"\b(\d[\d,]*)\s*(?:to|-|–|—)\s*(\d[\d,]*)\s+words\b", re.I)
+WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 
 def source_of(cell) -> str:
@@ -226,6 +239,7 @@ class CodeExercise:
     cell: int
     functions: tuple[str, ...]
     written: bool  # no longer the release stub (raise NotImplementedError)
+    has_code: bool = False  # code besides the signature, docstring and stub
 
 
 @dataclass
@@ -234,7 +248,19 @@ class Reflection:
 
     label: str
     cell: int
-    written: bool
+    written: bool  # holds an answer, and at least half the words the task asks for
+    words: int = 0  # words in the answer, without the placeholder
+    asks: tuple[int, int] | None = None  # the length the task asks for, in words
+
+    def length_note(self) -> str:
+        """ "3 words written; the question asks for 120 to 250" when the answer has words
+        and the task asks for a length the answer misses; otherwise ''."""
+        if not self.asks or not self.words or self.asks[0] <= self.words <= self.asks[1]:
+            return ""
+        noun = "word" if self.words == 1 else "words"
+        return (
+            f"{self.words} {noun} written; the question asks for {self.asks[0]} to {self.asks[1]}"
+        )
 
 
 @dataclass
@@ -259,6 +285,52 @@ def raises_not_implemented(source: str) -> bool:
             if isinstance(target, ast.Name) and target.id == "NotImplementedError":
                 return True
     return False
+
+
+def _is_filler(node) -> bool:
+    """A statement that is not code of the learner's: a docstring, ``pass``, ``...`` or
+    the ``raise NotImplementedError`` stub."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return isinstance(node.value.value, str) or node.value.value is Ellipsis
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+    return False
+
+
+def has_own_code(source: str) -> bool:
+    """True if ``source`` holds code besides function signatures, docstrings and the
+    release stub: the learner has written something (a cell that does not parse, and is
+    not the stub alone, counts too)."""
+    tree = _parse(source)
+    if tree is None:
+        return any(
+            line.strip() and not line.lstrip().startswith("#") and "NotImplementedError" not in line
+            for line in source.splitlines()
+        )
+    for node in tree.body:
+        body = node.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else [node]
+        if any(not _is_filler(statement) for statement in body):
+            return True
+    return False
+
+
+def word_count(text: str) -> int:
+    """The words in a written answer, not counting the placeholder sentence."""
+    return len(WORD.findall(PLACEHOLDER_TEXT.sub(" ", text)))
+
+
+def asked_length(task_text: str) -> tuple[int, int] | None:
+    """The number of words a task asks for ("120 to 250 words"), read from its prompt
+    (not from its mark scheme); None if it names no range."""
+    prompt = re.split(r"#+\s*BEGIN MARK SCHEME", task_text, maxsplit=1)[0]
+    match = WORD_RANGE.search(prompt)
+    if not match:
+        return None
+    low, high = (int(group.replace(",", "")) for group in match.groups())
+    return (low, high) if 0 < low <= high else None
 
 
 def defined_functions(source: str) -> tuple[str, ...]:
@@ -332,6 +404,10 @@ def notebook_contents(nb: dict) -> NotebookContents:
                     and following.get("cell_type") == "markdown"
                     and not nbgrader_meta(following).get("task")
                 )
+                answer = source_of(following) if writable else ""
+                words, asks = word_count(answer), asked_length(source)
+                # Well short of what the task asks ("TODO") is not an answer yet.
+                long_enough = asks is None or 2 * words >= asks[0]
                 contents.reflections.append(
                     Reflection(
                         label=_label(
@@ -340,7 +416,9 @@ def notebook_contents(nb: dict) -> NotebookContents:
                             f"the written answer after cell {index + 1}",
                         ),
                         cell=index,
-                        written=writable and not answer_is_empty(source_of(following)),
+                        written=writable and not answer_is_empty(answer) and long_enough,
+                        words=words,
+                        asks=asks,
                     )
                 )
             continue
@@ -363,12 +441,14 @@ def notebook_contents(nb: dict) -> NotebookContents:
             number = _exercise_number(cells, index)
             functions = defined_functions(source)
             title = ", ".join(functions)
+            written = not raises_not_implemented(source)
             contents.code_exercises.append(
                 CodeExercise(
                     label=_label(number, title, title or f"the code cell {index + 1}"),
                     cell=index,
                     functions=functions,
-                    written=not raises_not_implemented(source),
+                    written=written,
+                    has_code=written or has_own_code(source),
                 )
             )
         elif contents.assignment is None:
@@ -380,6 +460,11 @@ def notebook_contents(nb: dict) -> NotebookContents:
     return contents
 
 
+def is_unticked(kind: str, value) -> bool:
+    """True for a multiple-choice answer with nothing ticked: saved, but no answer yet."""
+    return kind == "multiple" and isinstance(value, list) and not value
+
+
 def is_partly_answered(question: Question | None, value) -> bool:
     """True for an answer that leaves part of the question open (a matching with
     items not matched yet)."""
@@ -388,11 +473,14 @@ def is_partly_answered(question: Question | None, value) -> bool:
 
 
 def answer_state(question: WidgetQuestion, entry: Entry | None) -> str:
-    """``"answered"``, ``"partly"`` or ``"missing"`` for one widget question and its saved entry."""
+    """``"answered"``, ``"partly"``, ``"unticked"`` (a multiple choice with nothing ticked)
+    or ``"missing"`` for one widget question and its saved entry."""
     if entry is None or entry.value is None:
         return "missing"
     if entry.kind != question.kind:
         return "missing"
+    if is_unticked(question.kind, entry.value):
+        return "unticked"
     if question.question is not None:
         try:
             value = question.question.check(entry.value)

@@ -118,6 +118,8 @@ class ModuleProgress:
     code: int = 0
     reflections_written: int = 0
     reflections: int = 0
+    unticked: int = 0  # multiple-choice questions saved with nothing ticked
+    code_begun: int = 0  # code exercises with code of their own, stub line or not
 
     @property
     def lesson_run(self) -> bool:
@@ -126,7 +128,13 @@ class ModuleProgress:
 
     @property
     def assignment_started(self) -> bool:
-        return bool(self.answered or self.partly or self.code_written or self.reflections_written)
+        return bool(
+            self.answered
+            or self.partly
+            or self.code_written
+            or self.code_begun
+            or self.reflections_written
+        )
 
     @property
     def assignment_done(self) -> bool:
@@ -169,8 +177,11 @@ class ModuleProgress:
         counts = []
         if self.questions:
             text = f"{self.answered} of {self.questions} questions answered"
-            if self.partly:
-                text += f" ({self.partly} only partly)"
+            notes = [f"{self.partly} only partly"] if self.partly else []
+            if self.unticked:
+                notes.append(f"{self.unticked} with nothing ticked")
+            if notes:
+                text += f" ({', '.join(notes)})"
             counts.append(text)
         if self.code:
             counts.append(f"{self.code_written} of {self.code} code exercises written")
@@ -215,6 +226,7 @@ def module_progress(workspace: Path, module: Module) -> ModuleProgress:
         questions=len(contents.widget_questions),
         code=len(contents.code_exercises),
         code_written=sum(e.written for e in contents.code_exercises),
+        code_begun=sum(e.has_code for e in contents.code_exercises),
         reflections=len(contents.reflections),
         reflections_written=sum(r.written for r in contents.reflections),
     )
@@ -224,7 +236,11 @@ def module_progress(workspace: Path, module: Module) -> ModuleProgress:
         return ModuleProgress(module, problem=str(error), **found)
     states = [answer_state(q, sheet.get(q.id)) for q in contents.widget_questions]
     return ModuleProgress(
-        module, answered=states.count("answered"), partly=states.count("partly"), **found
+        module,
+        answered=states.count("answered"),
+        partly=states.count("partly"),
+        unticked=states.count("unticked"),
+        **found,
     )
 
 

@@ -129,8 +129,9 @@ def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> Modul
 
 def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | None:
     """A check result saying "not started" when the learner has done nothing here yet:
-    no answer saved, no code exercise written and no reflection written (opening the
-    notebook and running its cells does not count, and neither does a course update)."""
+    no answer saved, no code of their own in any exercise (even with the stub line still
+    below it) and not a word in any reflection (opening the notebook and running its
+    cells does not count, and neither does a course update)."""
     folder = workspace / "assignments" / assignment
     sheets = list(folder.glob(f"*{SUFFIX}"))
     if any(_has_answers(sheet, assignment) for sheet in sheets):
@@ -142,8 +143,8 @@ def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | 
         if mine is None:  # missing or damaged: let grading say what it finds
             return None
         contents = notebook_contents(mine)
-        if any(e.written for e in contents.code_exercises) or any(
-            r.written for r in contents.reflections
+        if any(e.has_code for e in contents.code_exercises) or any(
+            r.written or r.words for r in contents.reflections
         ):
             return None
         for cell in nbformat.read(handed_out, as_version=4).cells:

@@ -139,17 +139,100 @@ def test_green_only_when_everything_is_done(folder):
         f"{status['reflections_open'][0]}: nothing written yet in the cell below the prompt"
     ]
 
-    reflection = contents.reflections[0].cell + 1
-    edit_notebook(
-        folder,
-        lambda nb: nb["cells"][reflection].update(
-            source="I would ask a data scientist at a clinic."
-        ),
-    )
+    write_reflection(folder, contents, ANSWER_WORDS * 10)
     status = hw.completion()
-    text, colour, items, _ = completion_message(status, hw.sheet.path.name, None)
+    text, colour, items, after = completion_message(status, hw.sheet.path.name, None)
     assert colour == GREEN and items == []
     assert text.startswith("Ready to hand in") and f"{NAME}.answers.json" in text
+    assert "words written" not in after, "130 words is within 120 to 250"
+
+
+# Thirteen words; the assignment's written answer asks for 120 to 250.
+ANSWER_WORDS = "I would ask a data scientist at a clinic how she switched roles. "
+
+
+def write_reflection(folder, contents, text):
+    reflection = contents.reflections[0].cell + 1
+    edit_notebook(folder, lambda nb: nb["cells"][reflection].update(source=text))
+
+
+def finish_everything_but_the_reflection(folder, hw, contents):
+    answer_1_2_and_1_3(hw)
+    hw.widgets["3.1"].value = hw.questions["3.1"].options[1]
+    hw.widgets["3.2"].value = {item: "Startup" for item in hw.questions["3.2"].left}
+
+    def write_code(nb):
+        for exercise in contents.code_exercises:
+            source = source_of(nb["cells"][exercise.cell])
+            nb["cells"][exercise.cell]["source"] = source.replace(
+                "raise NotImplementedError()", "return None"
+            )
+
+    edit_notebook(folder, write_code)
+
+
+def test_a_multiple_choice_with_nothing_ticked_is_open(folder):
+    hw, _ = run_cells(folder, "1.2", "1.3")
+    hw.answer("1.3", [])
+    status = hw.completion()
+    assert status["unticked"] == ["1.3"] and "1.3" not in status["answered"]
+    text, colour, items, _ = completion_message(status, hw.sheet.path.name, None)
+    assert colour == RED and "0 of 4 widget questions answered" in text
+    (item,) = [item for item in items if item.startswith("Question 1.3")]
+    assert item.endswith(": nothing ticked yet")
+    hw.answer("1.3", [hw.questions["1.3"].options[0]])
+    assert hw.completion()["answered"] == ["1.3"]
+
+
+def test_a_word_under_the_placeholder_is_not_an_answer(folder):
+    hw, contents = run_cells(folder, "1.2", "1.3", "3.1", "3.2")
+    finish_everything_but_the_reflection(folder, hw, contents)
+    assert contents.reflections[0].asks == (120, 250), "read from the task: 120 to 250 words"
+    placeholder = "*Write your answer to Question 4.2 here (double-click to edit).*"
+    write_reflection(folder, contents, placeholder + "\n\nTODO")
+    status = hw.completion()
+    text, colour, items, _ = completion_message(status, hw.sheet.path.name, None)
+    assert colour == RED and "0 of 1 written answer done" in text
+    (item,) = items
+    assert item.startswith("Question 4.2")
+    assert item.endswith(": 1 word written; the question asks for 120 to 250")
+    write_reflection(folder, contents, placeholder + " " + ANSWER_WORDS * 4)  # 52 < 60
+    assert hw.completion()["reflections_open"] != []
+
+
+def test_a_short_answer_over_half_the_length_warns_but_does_not_block(folder):
+    hw, contents = run_cells(folder, "1.2", "1.3", "3.1", "3.2")
+    finish_everything_but_the_reflection(folder, hw, contents)
+    write_reflection(folder, contents, ANSWER_WORDS * 5)  # 65 words: at least half of 120
+    status = hw.completion()
+    text, colour, items, after = completion_message(status, hw.sheet.path.name, None)
+    assert colour == GREEN and items == [] and "1 of 1 written answer done" in text
+    assert "Question 4.2" in after and "65 words written; the question asks for 120 to 250" in after
+    write_reflection(folder, contents, ANSWER_WORDS * 20)  # 260 words: over the top
+    _, colour, _, after = completion_message(hw.completion(), hw.sheet.path.name, None)
+    assert colour == GREEN and "260 words written" in after
+
+
+def test_working_code_above_the_stub_line_says_delete_it(folder):
+    hw, contents = run_cells(folder, "1.2")
+    first = contents.code_exercises[0]
+
+    def keep_the_stub(nb):
+        source = source_of(nb["cells"][first.cell])
+        nb["cells"][first.cell]["source"] = source.replace(
+            "raise NotImplementedError()", "return 'Both'\n    raise NotImplementedError()"
+        )
+
+    edit_notebook(folder, keep_the_stub)
+    status = hw.completion()
+    assert status["code_stub_left"] == [first.label]
+    assert first.label not in status["code_open"]
+    text, _, items, _ = completion_message(status, hw.sheet.path.name, None)
+    (item,) = [item for item in items if item.startswith(first.label)]
+    assert "delete the raise NotImplementedError() line" in item and "no code yet" not in item
+    assert "0 of 3 code exercises written" in text
+    others = [item for item in items if "code yet" in item]
+    assert len(others) == 2, "the stubs alone still read 'no code yet'"
 
 
 def test_code_run_in_the_kernel_but_not_saved_is_named(folder, monkeypatch, tmp_path_factory):

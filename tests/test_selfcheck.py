@@ -61,6 +61,22 @@ def test_written_code_or_a_saved_answer_is_started(workspace):
     assert _not_started(ROOT, workspace, ASSIGNMENT) is None
 
 
+def test_code_left_above_the_stub_line_is_started(workspace):
+    """make check grades a module whose code still has the stub line below it, rather than
+    calling it "not started" (the line is unreachable after a return)."""
+    path = notebook_path(workspace)
+    nb = json.loads(path.read_text("utf-8"))
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "raise NotImplementedError()" in source:
+            cell["source"] = source.replace(
+                "raise NotImplementedError()", "return 'Both'\n    raise NotImplementedError()"
+            )
+            break
+    path.write_text(json.dumps(nb), "utf-8")
+    assert _not_started(ROOT, workspace, ASSIGNMENT) is None
+
+
 def test_lines_round_points_and_speak_to_a_learner():
     line = ModuleCheck(ASSIGNMENT, 17 / 3, 16.0, 4.0, "ok", "", None).line()
     assert line.startswith(f"{ASSIGNMENT}: 5.67 of 16 autograded points (+4 graded by hand")

@@ -132,9 +132,9 @@ def test_partly_answered_question_and_written_work_count_truly(repo, tmp_path, l
     folder = workspace / "assignments/07-job-search"
     hw = Assignment("07-job-search", folder=folder)
     hw.sheet.save("1.2", "single", "Both")
-    hw.sheet.save("1.3", "multiple", [])  # ticking nothing is an answer too
+    hw.sheet.save("1.3", "multiple", [])  # saved with nothing ticked: not an answer yet
     hw.sheet.save("3.1", "single", "any saved choice")  # not one of the options: not an answer
-    assert module(workspace).answered == 2
+    assert (module(workspace).answered, module(workspace).unticked) == (1, 1)
     asked = notebook_contents(read_notebook(folder / "07-job-search.ipynb")).widget_questions
     hw.sheet.save("3.1", "single", next(q for q in asked if q.id == "3.1").question.options[0])
     hw.matching("3.2", "Where?", ["a", "b"], ["Startup", "Big company"])
@@ -144,8 +144,10 @@ def test_partly_answered_question_and_written_work_count_truly(repo, tmp_path, l
         {"You are rewarded mainly for doing the job you were hired for": "Big company"},
     )
     job_search = module(workspace)
-    assert (job_search.answered, job_search.partly) == (3, 1), "partly answered is not answered"
-    assert "3 of 4 questions answered (1 only partly)" in job_search.summary()
+    assert (job_search.answered, job_search.partly) == (2, 1), "partly answered is not answered"
+    assert (
+        "2 of 4 questions answered (1 only partly, 1 with nothing ticked)" in job_search.summary()
+    )
 
     notebook = folder / "07-job-search.ipynb"
     nb = nbformat.read(notebook, as_version=4)
@@ -154,11 +156,33 @@ def test_partly_answered_question_and_written_work_count_truly(repo, tmp_path, l
     )
     first_stub.source = first_stub.source.replace("raise NotImplementedError()", "return 'Both'")
     task = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("task"))
+    # Ten words, where the task asks for 120 to 250: under half, so not written yet.
     nb.cells[task + 1].source = "I would ask a nurse who moved into data work."
+    nbformat.write(nb, notebook)
+    job_search = module(workspace)
+    assert (job_search.code_written, job_search.reflections_written) == (1, 0)
+    nb.cells[task + 1].source = "I would ask a nurse who moved into data work. " * 7
     nbformat.write(nb, notebook)
     job_search = module(workspace)
     assert (job_search.code_written, job_search.reflections_written) == (1, 1)
     assert "1 of 3 code exercises written, 1 of 1 written answer done" in job_search.summary()
+
+
+def test_code_above_a_stub_line_starts_the_assignment_but_is_not_written(repo, tmp_path):
+    workspace = tmp_path / "ws"
+    sync(repo, workspace)
+    notebook = workspace / "assignments/07-job-search/07-job-search.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    stub = next(
+        c for c in nb.cells if c.cell_type == "code" and "raise NotImplementedError()" in c.source
+    )
+    stub.source = stub.source.replace(
+        "raise NotImplementedError()", "return 'Both'\n    raise NotImplementedError()"
+    )
+    nbformat.write(nb, notebook)
+    job_search = module(workspace)
+    assert (job_search.code_written, job_search.code_begun) == (0, 1)
+    assert job_search.assignment_started and "0 of 3 code exercises written" in job_search.summary()
 
 
 def ask_practice(workspace, slug, ids):
