@@ -22,7 +22,7 @@ MODULES = (
         "01-three-steps",
         "Three steps to a career in AI",
         "Where am I on the path, and what comes next?",
-        115,
+        130,
     ),
     Module(
         2,

@@ -64,6 +64,43 @@ def dominant_step(month, project_ramp=24, search_start=30, search_months=9):
     return STEPS[best]
 """,
 }
+_SLIPS_CODE_01 = {
+    # Rounds a fractional month down, which the prompt never asks for.
+    "time_split": """
+def time_split(month, project_ramp=24, search_start=30, search_months=9):
+    month = int(month)
+    projects = PROJECT_WEIGHT * smooth_ramp(month / project_ramp)
+    rise = smooth_ramp((month - search_start) / FADE_MONTHS)
+    fall = smooth_ramp((month - search_start - search_months) / FADE_MONTHS)
+    search = SEARCH_WEIGHT * rise * (1 - fall)
+    total = LEARN_WEIGHT + projects + search
+    return (LEARN_WEIGHT / total, projects / total, search / total)
+""",
+    # Passes the search settings on to time_split but not project_ramp.
+    "dominant_step": """
+def dominant_step(month, project_ramp=24, search_start=30, search_months=9):
+    shares = list(time_split(month, search_start=search_start, search_months=search_months))
+    return STEPS[shares.index(max(shares))]
+""",
+}
+_ROUNDER_CODE_01 = {
+    # Rounds each share to three decimals, so they no longer add up to exactly 1.
+    "time_split": """
+def time_split(month, project_ramp=24, search_start=30, search_months=9):
+    projects = PROJECT_WEIGHT * smooth_ramp(month / project_ramp)
+    rise = smooth_ramp((month - search_start) / FADE_MONTHS)
+    fall = smooth_ramp((month - search_start - search_months) / FADE_MONTHS)
+    search = SEARCH_WEIGHT * rise * (1 - fall)
+    total = LEARN_WEIGHT + projects + search
+    return tuple(round(weight / total, 3) for weight in (LEARN_WEIGHT, projects, search))
+""",
+    # Leaves search_months at its default.
+    "dominant_step": """
+def dominant_step(month, project_ramp=24, search_start=30, search_months=9):
+    shares = list(time_split(month, project_ramp, search_start))
+    return STEPS[shares.index(max(shares))]
+""",
+}
 _WRONG_CODE_01 = {
     # Forgets to divide by the total: the raw weights.
     "time_split": """
@@ -116,6 +153,42 @@ def _students_01():
             "visible_hints": {
                 "test_time_split_search": "use search_months",
                 "test_dominant_step": "earlier of the two in STEPS",
+            },
+        },
+        "slips": {
+            "code": _SLIPS_CODE_01,
+            "widgets": _RIGHT_01,
+            # int(month) is wrong only between whole months (the values check at 17.5);
+            # dominant_step without project_ramp fails its check, however the rest goes.
+            "expected": {
+                "test_time_split_rules": 2,
+                "test_time_split_search": 2,
+                "q2_1_check": 1,
+                "q2_2_check": 2,
+                "q3_1_check": 2,
+                "q3_2_check": 1,
+            },
+            "visible_hints": {
+                "test_time_split_values": "without int() or round()",
+                "test_dominant_step": "Pass project_ramp on to time_split",
+            },
+        },
+        "rounder": {
+            "code": _ROUNDER_CODE_01,
+            "widgets": _RIGHT_01,
+            # Rounded shares add up to 0.999 or 1.001 and miss the exact values; the search
+            # window is still right.
+            "expected": {
+                "test_time_split_search": 2,
+                "q2_1_check": 1,
+                "q2_2_check": 2,
+                "q3_1_check": 2,
+                "q3_2_check": 1,
+            },
+            "visible_hints": {
+                "test_time_split_rules": "do not round the shares",
+                "test_time_split_values": "Do not round the shares",
+                "test_dominant_step": "Pass search_months on to time_split",
             },
         },
         "wrong": {
