@@ -14,10 +14,9 @@ keeps a task cell's text with its scheme, so its own page showed the scheme to e
 learner). For a learner checking their own work (``make check``, where
 :data:`SELF_MARKING_CONFIG` is added to a scratch copy of the configuration), nobody else
 will mark it: the page shows the mark scheme so that the learner can mark themselves, but
-only once they have written their answer (by the rule ``hw.check_complete()`` uses: not
-the placeholder, and at least half the words the task asks for), so that the scheme cannot
-shape the answer; until then its index entry and its note say to write the answer and run
-``make check`` again.
+only once they have written their answer (anything but the placeholder), so that the
+scheme cannot shape the answer; until then its index entry and its note say to write the
+answer and run ``make check`` again.
 A learner studying alone has the whole course, ``source/`` included, so this reveals
 nothing they could not open; it puts the scheme where it helps, after the work.
 """
@@ -29,8 +28,6 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
-
-from aicareer.notebook_status import notebook_contents
 
 TEMPLATE_NAME = "feedback"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -97,8 +94,6 @@ class NameFeedbackCells(Preprocessor):
         source = self._source_notebook(resources) if self.self_marking else None
         released = self._released_notebook(resources) if self.self_marking else None
         marked = self._hand_marked(resources)
-        # Which answers count as written, as hw.check_complete() reads them ("TODO" does not).
-        written = {r.cell: r.written for r in notebook_contents(nb).reflections}
         pending_answers = []
         by_hand_points = 0.0
         for index, cell in enumerate(nb.cells):
@@ -134,7 +129,7 @@ class NameFeedbackCells(Preprocessor):
                         if source
                         else ""
                     )
-                    meta["answered"] = _answered(nb, released, index) and written.get(index, True)
+                    meta["answered"] = _answered(nb, released, index)
         info["by_hand_points"] = by_hand_points
         info["self_marking"] = self.self_marking
         return nb, resources
