@@ -456,10 +456,8 @@ def completion_message(status: dict, sheet_name: str, mode: str | None):
         (label, "no code yet (the cell still says raise NotImplementedError())")
         for label in status["code_open"]
     ]
-    pending += [
-        (label, "your code is there: delete the raise NotImplementedError() line below it")
-        for label in status.get("code_stub_left", [])
-    ]
+    stub_left = "code written, but the stub is still there: delete the raise NotImplementedError()"
+    pending += [(label, f"{stub_left} line") for label in status.get("code_stub_left", [])]
     pending += [
         (label, lengths.get(label) or "nothing written yet in the cell below the prompt")
         for label in status["reflections_open"]
