@@ -186,7 +186,17 @@ def _run_visible_checks(assignment: str, code: dict[str, str], check_ids) -> dic
             source = code.get(grade_id, cell.source)
             with contextlib.suppress(Exception):
                 exec(SOLUTION_REGION.sub(lambda m: m.group(1), source), namespace)
+    # The notebook's plots are drawn on pyplot figures that nothing else closes.
+    namespace.get("plt", _NoPyplot).close("all")
     return outcome
+
+
+class _NoPyplot:
+    """Stands in for pyplot when a notebook draws nothing."""
+
+    @staticmethod
+    def close(_which):
+        return None
 
 
 @pytest.mark.parametrize("assignment", sorted(STUDENTS))
