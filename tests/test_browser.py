@@ -1,10 +1,11 @@
-"""A learner in real JupyterLab, in headless Chromium.
+"""A learner in real JupyterLab, in headless Chromium, set up as `make lab` sets it up.
 
 The learner opens the module 7 assignment in their workspace, runs it, answers every
 widget question by clicking (a radio button, a checkbox, a radio button, one drop-down of
 the matching question), sees each answer saved, reloads the page and restarts the kernel
-and gets the answers back, and finally hands in the notebook with its answer sheet, which
-nbgrader scores exactly.
+and gets the answers back, reopens the saved notebook the next day and reads what is saved
+before running anything, and finally hands in the notebook with its answer sheet, which
+nbgrader scores exactly. Every lesson is also opened as stored, to see that it renders.
 
 The code exercises are filled with the instructor's code first, as a learner would have
 written them: JupyterLab's Run All stops at the first cell that raises.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import ROOT, fill_cells, make_course, nbgrader, nbgrader_env, solution_code
+from course import LESSONS, ROOT, fill_cells, make_course, nbgrader, nbgrader_env, solution_code
 from nbgrader.api import Gradebook
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
@@ -45,6 +46,7 @@ SCREENSHOT = (
     if os.environ.get("UPDATE_SCREENSHOT") == "1"
     else ROOT / "test-artifacts" / "screenshot.png"
 )
+ARTIFACTS = ROOT / "test-artifacts"
 LEARNER = "browser-learner"
 WAIT = 30_000  # milliseconds: the longest any one step may take
 CHROMIUM_ARGS = [
@@ -116,6 +118,9 @@ def lab(tmp_path: Path, workspace: Path):
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
     env = nbgrader_env()
+    # The learner's lab: the course's settings in learner-lab/ (see scripts/lab.py), with
+    # the pre-save hook that makes a reopened notebook read cleanly.
+    env["JUPYTER_CONFIG_PATH"] = str(ROOT / "learner-lab")
     for variable, folder in {
         "JUPYTER_CONFIG_DIR": "config",
         "JUPYTER_DATA_DIR": "data",
@@ -130,6 +135,7 @@ def lab(tmp_path: Path, workspace: Path):
         str(Path(sys.executable).parent / "jupyter"),
         "lab",
         "--no-browser",
+        f"--LabApp.app_settings_dir={ROOT / 'learner-lab' / 'settings'}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
@@ -246,6 +252,26 @@ def test_learner_answers_in_jupyterlab_and_nbgrader_scores_them(tmp_path, worksp
     assert sheet.read_bytes() == sheet_before, "restoring answers must not rewrite the sheet"
     save_notebook(page)
 
+    # The next day: a new kernel, and the notebook as saved, before any cell runs. Each
+    # question says what is saved instead of "Error displaying widget: model not found".
+    shut_down_kernels(base, token)
+    page.reload()
+    wait_for_kernel(page)
+    expect(
+        page.get_by_text(re.compile(r"^Question 1\.2.*your saved answer is Role switch"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Question 3\.2.*Some items are not matched yet"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Run this cell (Shift+Enter) to bring the widget back").first
+    ).to_be_visible()
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    expect(page.get_by_text("model not found")).to_have_count(0)
+    expect(page.locator(".lm-TabBar-tab.jp-mod-dirty")).to_have_count(0)  # opens saved
+    reopened = question_cell(page, 'hw.single_choice("1.2"')
+    shoot(page, reopened, "reopened-assignment.png")
+
     # The learner hands in the notebook and its sheet; nbgrader scores them.
     course = make_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
@@ -266,6 +292,25 @@ def test_learner_answers_in_jupyterlab_and_nbgrader_scores_them(tmp_path, worksp
     assert earned["q3_2_check"] == pytest.approx(2 * 1 / 4)  # 2 points, 1 pair of 4 right
     assert earned == pytest.approx(expected, abs=1e-6)
     assert sum(earned.values()) == pytest.approx(sum(expected.values()), abs=1e-5)
+
+
+def test_every_lesson_renders_as_stored_in_jupyterlab(workspace, lab, page):
+    """Each lesson opens as the learner first sees it: title, plots, no widget errors, and
+    not marked unsaved. A picture of each goes to test-artifacts/ for a person to look at."""
+    base, token = lab
+    lessons = sorted((workspace / "lessons").glob("*.ipynb"))
+    assert len(lessons) == len(LESSONS)
+    for lesson in lessons:
+        page.goto(f"{base}/lab/tree/lessons/{lesson.name}?reset&token={token}")
+        wait_for_kernel(page)
+        title = page.locator(".jp-RenderedMarkdown h1").first
+        expect(title).to_contain_text(re.compile(r"^Module \d"))
+        expect(page.locator(".jp-RenderedImage img").first).to_be_attached()
+        expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+        expect(page.locator(".lm-TabBar-tab.jp-mod-dirty")).to_have_count(0)
+        page.mouse.move(0, 0)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"lesson-{lesson.stem}.png"))
 
 
 # --------------------------------------------------------------------- page helpers
@@ -313,8 +358,17 @@ def expect_answers_restored(page: Page) -> None:
     matching = question(page, "matching", MATCHING)
     expect(drop_down(matching, PAIR[0])).to_have_value(PAIR[1])
     expect(status(matching)).to_have_text(RESTORED)
-    expect(page.get_by_text("3 of 4 widget questions fully answered")).to_be_visible()
-    expect(page.get_by_text("only partly answered (some items not matched): 3.2")).to_be_visible()
+    expect_completion_listed(page)
+
+
+def expect_completion_listed(page: Page) -> None:
+    """The last cell reads the saved notebook: three widget questions answered, the matching
+    one partly, and the written answer of 4.2 still open, so it is not green."""
+    expect(
+        page.get_by_text("Not ready to hand in yet: 3 of 4 widget questions answered")
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Question 3\.2.*only partly answered"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Question 4\.2.*nothing written yet"))).to_be_visible()
 
 
 def execution_count(cell: Locator) -> int:
@@ -335,6 +389,19 @@ def save_notebook(page: Page) -> None:
     # The item's name ends with its shortcut (Ctrl+S, or ⌘S on a Mac): not "Save Notebook As…".
     menu(page, "File", re.compile(r"^Save Notebook(?! As)"))
     expect(page.locator(".lm-TabBar-tab.jp-mod-dirty")).to_have_count(0)
+
+
+def question_cell(page: Page, source: str) -> Locator:
+    """The code cell whose input holds ``source``."""
+    return page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=source))
+
+
+def shoot(page: Page, cell: Locator, name: str) -> None:
+    """A picture of the page with ``cell`` in view, into test-artifacts/ for a person to see."""
+    cell.evaluate("element => element.scrollIntoView({block: 'center'})")
+    page.mouse.move(0, 0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
 
 
 def take_screenshot(page: Page, widget: Locator) -> None:
@@ -373,6 +440,15 @@ def expected_points() -> dict:
     for grade_id, fraction in EARNED_FRACTION.items():
         points[grade_id] = round(float(points[grade_id] * fraction), 6)  # grade() rounds so
     return points
+
+
+def shut_down_kernels(base: str, token: str) -> None:
+    """End every kernel of the server, as closing JupyterLab for the day would."""
+    with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=10) as response:
+        kernels = json.loads(response.read())
+    for kernel in kernels:
+        url = f"{base}/api/kernels/{kernel['id']}?token={token}"
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30).close()
 
 
 def free_port() -> int:
