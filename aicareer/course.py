@@ -50,7 +50,7 @@ MODULES = (
         "05-after-deployment",
         "After deployment",
         "How do I know when a model in use needs attention?",
-        135,
+        170,
     ),
     Module(
         6,

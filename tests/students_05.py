@@ -3,7 +3,7 @@
 from course import solution_code
 
 _J05 = "05-after-deployment"
-_BULK = "A bulk-buy promotion doubles the number of orders with more than 20 items"
+_BULK = "A bulk-buy promotion makes orders of more than 20 items many times as common"
 _SHELVES = "New shelves go in; the same orders now take a third less time to pack"
 _RECEIPT = "A new rule says every order must include a printed receipt, adding a minute to each"
 _MONDAYS = "Orders on Mondays are a little bigger than on Thursdays, as they have been for years"
@@ -26,6 +26,17 @@ _RIGHT_05 = {
     "3.2": 0.075,  # the lowest step of 0.005 at which at most 2% of the calm weeks alarm
 }
 _PARTIAL_CODE_05 = {
+    # Floors only the current sample's shares: a reference bin left empty by tied edges
+    # gives ln(x / 0).
+    "psi": """
+def psi(reference, current, bins):
+    edges = np.quantile(reference, np.arange(1, bins) / bins)
+    ref = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins)
+    cur = np.bincount(np.searchsorted(edges, current, side="right"), minlength=bins)
+    ref_share = ref / len(reference)
+    cur_share = np.maximum(cur / len(current), FLOOR_SHARE)
+    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+""",
     # Walks the merged values one at a time, so it compares the ECDFs inside a tie.
     "ks_statistic": """
 def ks_statistic(a, b):
@@ -59,7 +70,15 @@ def psi(reference, current, bins):
     r, c = shares(reference), shares(current)
     return float(np.sum((c - r) * np.log(c / r)))
 """,
-    "ks_statistic": "def ks_statistic(a, b):\n    return 0.5\n",
+    # Never sorts: np.searchsorted on an unsorted sample counts the wrong values.
+    "ks_statistic": """
+def ks_statistic(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    points = np.union1d(a, b)
+    ecdf_a = np.searchsorted(a, points, side="right") / len(a)
+    ecdf_b = np.searchsorted(b, points, side="right") / len(b)
+    return float(np.max(np.abs(ecdf_a - ecdf_b)))
+""",
     # Compares a list with a number, without np.asarray.
     "false_alarm_rate": (
         "def false_alarm_rate(calm_scores, threshold):\n"
@@ -69,6 +88,22 @@ def psi(reference, current, bins):
     "alert_windows": (
         "def alert_windows(scores, threshold, consecutive):\n"
         "    return [i for i, s in enumerate(scores) if s > threshold]\n"
+    ),
+}
+
+_SLIPS_CODE_05 = {
+    # Checks the gap only at the values of the first sample.
+    "ks_statistic": """
+def ks_statistic(a, b):
+    a, b = np.sort(a), np.sort(b)
+    gaps = [abs(np.searchsorted(a, x, side="right") / len(a)
+                - np.searchsorted(b, x, side="right") / len(b)) for x in a]
+    return float(max(gaps))
+""",
+    # Counts the weeks above the threshold instead of taking their share.
+    "false_alarm_rate": (
+        "def false_alarm_rate(calm_scores, threshold):\n"
+        "    return float(np.sum(np.asarray(calm_scores) > threshold))\n"
     ),
 }
 
@@ -101,13 +136,13 @@ def _students_05():
             "expected": {
                 "q1_1_check": 2.25,  # (5 right - 1 wrong / 2) of 6 pairs, times 3 points
                 "q1_2_check": 1.0,  # 2 right ticks - 1 wrong, of 2, times 2 points
-                "test_psi_values": 2,
-                "test_psi_reference_bins": 1,
+                "test_psi_reference_bins": 1,  # no empty reference bin there
                 "test_false_alarm_rate": 2,
                 "test_alert_windows_runs": 2,
             },
             # Each code mistake fails a check the learner sees, with its hint.
             "visible_hints": {
+                "test_psi_values": "Floor the shares of both samples",
                 "test_ks_ties": "Compare them only after every copy of 2",
                 "test_alert_windows_edges": "Return a list",
             },
@@ -129,8 +164,23 @@ def _students_05():
             "expected": {},
             "visible_hints": {
                 "test_psi_values": "that is the PSI with 10 bins",
+                "test_ks_values": "np.searchsorted needs a sorted array",
                 "test_false_alarm_rate": "np.asarray(calm_scores)",
                 "test_alert_windows_runs": "only when it and the window just before it",
+            },
+        },
+        # Right answers and right code but for two slips, each named by a visible check.
+        "slips": {
+            "code": {**solutions, **_SLIPS_CODE_05},
+            "widgets": _RIGHT_05,
+            "expected": {
+                k: v
+                for k, v in right_cells.items()
+                if k not in ("test_ks_values", "test_ks_ties", "test_false_alarm_rate")
+            },
+            "visible_hints": {
+                "test_ks_values": "check every value in either sample",
+                "test_false_alarm_rate": "not a count",
             },
         },
         # Guessing earns nothing: one kind for every change, every box ticked.
