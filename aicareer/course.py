@@ -29,7 +29,7 @@ MODULES = (
         "02-foundations",
         "Foundations by hand",
         "What does a model actually do when it learns?",
-        135,
+        180,
     ),
     Module(
         3,
