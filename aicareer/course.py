@@ -71,6 +71,6 @@ MODULES = (
         "08-your-plan",
         "Your plan and your people",
         "What will I do in the next 90 days, and with whom?",
-        130,
+        145,
     ),
 )

@@ -279,18 +279,38 @@ def workspace_of(folder: Path) -> Path | None:
     return None
 
 
-# The made-up learner of :func:`example_workspace`, module by module: (practice questions,
-# reached; widget questions, answered; code exercises, written; written answers, done).
+# The course checkout this package lives in: its notebooks/ and release/ say what each
+# module asks, so that the example workspace has the real course's sizes.
+COURSE_DIR = Path(__file__).resolve().parents[1]
+# In a row of a made-up learner: every item of that part of the module.
+ALL = -1
+# The made-up learner of :func:`example_workspace`, module by module, how far they got in
+# (lesson practice questions reached, widget questions answered, code exercises written,
+# written answers done): modules 1 to 4 finished, 5 under way, the lesson of 6 started.
 EXAMPLE_LEARNER = (
-    (3, 3, 3, 3, 2, 2, 1, 1),
-    (4, 4, 4, 4, 3, 3, 1, 1),
-    (3, 3, 3, 3, 2, 2, 1, 1),
-    (4, 4, 4, 4, 3, 3, 2, 2),
-    (3, 3, 3, 2, 2, 1, 1, 0),
-    (3, 1, 2, 0, 2, 0, 1, 0),
-    (4, 0, 4, 0, 3, 0, 1, 0),
-    (4, 0, 3, 0, 2, 0, 3, 0),
+    (ALL, ALL, ALL, ALL),
+    (ALL, ALL, ALL, ALL),
+    (ALL, ALL, ALL, ALL),
+    (ALL, ALL, ALL, ALL),
+    (ALL, 2, 1, 0),
+    (1, 0, 0, 0),
+    (0, 0, 0, 0),
+    (0, 0, 0, 0),
 )
+
+
+def module_sizes(module: Module, course_dir: Path = COURSE_DIR) -> tuple[int, int, int, int]:
+    """What ``module`` asks in the course at ``course_dir``: (practice questions of its
+    lesson in notebooks/, widget questions, code exercises and written answers of its
+    student edition in release/); 0 for a notebook that is not there."""
+    course_dir = Path(course_dir)
+    lesson = read_notebook(course_dir / "notebooks" / f"{module.slug}.ipynb")
+    assignment = read_notebook(course_dir / "release" / module.slug / f"{module.slug}.ipynb")
+    practice = len(notebook_contents(lesson).practice_ids) if lesson is not None else 0
+    if assignment is None:
+        return practice, 0, 0, 0
+    asks = notebook_contents(assignment)
+    return practice, len(asks.widget_questions), len(asks.code_exercises), len(asks.reflections)
 
 
 def _cell(kind: str, source: str, **metadata) -> dict:
@@ -306,21 +326,31 @@ def _write_notebook(path: Path, cells: list[dict]) -> None:
     path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
 
 
-def example_workspace(folder: Path, learner=EXAMPLE_LEARNER) -> Path:
+def example_workspace(folder: Path, learner=EXAMPLE_LEARNER, course_dir: Path = COURSE_DIR) -> Path:
     """Write a small made-up workspace into ``folder`` and return it.
 
     For showing what the progress of a learner halfway through the course looks like
     where no real workspace exists (a lesson run from ``notebooks/`` by CI). Each module
-    gets a lesson and an assignment of the sizes in ``learner`` (one row per module, as
-    in :data:`EXAMPLE_LEARNER`), done as far as that row says. Nothing in it depends on
-    the date, the course's real notebooks or chance, so it reads the same every time.
+    gets a stand-in lesson and assignment asking as many practice questions, widget
+    questions, code exercises and written answers as the real module does
+    (:func:`module_sizes` of ``course_dir``), done as far as its row of ``learner`` says
+    (as in :data:`EXAMPLE_LEARNER`; a count above the module's size means all of it).
+    Nothing in it depends on the date or on chance, so for one state of the course it
+    reads the same every time.
     """
+    course_dir = Path(course_dir)
+    if not (course_dir / "notebooks").is_dir():
+        raise FileNotFoundError(f"no course notebooks in {course_dir / 'notebooks'}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / WORKSPACE_MARK).write_text("{}\n", encoding="utf-8")
     stamp = "2026-01-01T00:00:00+00:00"
     for module, row in zip(MODULES, learner, strict=False):
-        practice, reached, questions, answered, code, written, tasks, done = row
+        sizes = module_sizes(module, course_dir)
+        practice, questions, code, tasks = sizes
+        reached, answered, written, done = (
+            size if n == ALL else min(n, size) for n, size in zip(row, sizes, strict=True)
+        )
         lesson = folder / "lessons" / f"{module.slug}.ipynb"
         asks = [
             f'practice.single_choice("p{k}", "Example {k}?", ["yes", "no"], correct="yes")'

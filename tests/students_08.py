@@ -18,6 +18,12 @@ _RESPONSES = {  # question 3.1: each situation and the response that helps most
         "Send thanks that names one thing you will act on, and later tell them what you did"
     ),
 }
+_SHOWN = [  # question 3.1's responses, in the order it shows them
+    _RESPONSES["Someone on a forum asks about a tool you have used for years"],
+    _RESPONSES["A member of your study group has been stuck for a week on an exercise you solved"],
+    _RESPONSES["You held an informational interview yesterday"],
+    _RESPONSES["A former colleague has just started looking for a first data job"],
+]
 _HABITS = [  # question 3.2, in the order it shows them
     "The same small tasks on the same days every week",
     "Waiting until you feel fully ready before sending any application",
@@ -29,7 +35,9 @@ _HABITS = [  # question 3.2, in the order it shows them
 _RIGHT_08 = {"3.1": _RESPONSES, "3.2": [_HABITS[0], _HABITS[2], _HABITS[4]]}
 
 _PARTIAL_CODE_08 = {
-    # Forgets the activity that ends before it starts.
+    # Forgets the activity that ends before it starts, and names every activity of the
+    # plan in an over-budget week. Its learning problems mention other weeks as well,
+    # which is allowed.
     "validate_roadmap": """
 def validate_roadmap(items, weeks, hours_per_week):
     problems = []
@@ -39,9 +47,9 @@ def validate_roadmap(items, weeks, hours_per_week):
     for week in range(1, weeks + 1):
         running = [i for i in items if i["start"] <= week <= i["end"]]
         if not any(i["step"] == "learning" for i in running):
-            problems.append(f"week {week}: no learning")
+            problems.append(f"week {week}: no learning (the plan runs week 1 to week {weeks})")
         if sum(i["hours"] for i in running) > hours_per_week:
-            problems.append(f"week {week} is too full: " + ", ".join(i["activity"] for i in running))
+            problems.append(f"week {week} is too full: " + ", ".join(i["activity"] for i in items))
     return problems
 """,
     # Right inside the plan, but a start before week 1 lands on the last week (index -1).
@@ -70,19 +78,21 @@ def validate_roadmap(items, weeks, hours_per_week):
             problems.append(f"Week {week}: too many hours: " + ", ".join(i["activity"] for i in running))
     return problems
 """,
+    # ... and leaves out neither the end week nor the weeks after the plan.
     "hours_by_step": """
 def hours_by_step(items, weeks):
     totals = {step: [0] * weeks for step in STEPS}
     for item in items:
-        for week in range(max(item["start"], 1), min(item["end"], weeks)):
+        for week in range(item["start"], item["end"]):
             totals[item["step"]][week - 1] += item["hours"]
     return totals
 """,
 }
 _WRONG_CODE_08 = {
     "validate_roadmap": "def validate_roadmap(items, weeks, hours_per_week):\n    return []\n",
+    # Reads the notebook's WEEKS instead of its argument.
     "hours_by_step": (
-        "def hours_by_step(items, weeks):\n    return {step: [0] * weeks for step in STEPS}\n"
+        "def hours_by_step(items, weeks):\n    return {step: [0] * WEEKS for step in STEPS}\n"
     ),
     # Well formed, but weeks 1 to 13 ask for 12 hours of 6: only the hidden check sees it,
     # because this learner's validate_roadmap finds no problem in anything.
@@ -121,32 +131,39 @@ def _students_08():
             "widgets": {"3.1": swapped, "3.2": [_HABITS[0], _HABITS[2], _HABITS[3]]},
             "expected": {
                 "test_validate_learning": 2,
-                "test_validate_hours": 2,
                 "test_hours_by_step": 2,
                 "test_my_roadmap": 2,
                 "q3_1_check": 0.666667,  # (2 right - 2 wrong / 3) of 4, times 2 points
                 "q3_2_check": 0.666667,  # (2 right ticks - 1 wrong) of 3, times 2 points
             },
-            "visible_hints": {"test_validate_outside": "Check start > end as well"},
+            "visible_hints": {
+                "test_validate_outside": "Check start > end as well",
+                "test_validate_hours": "name only the activities that cover the week",
+                "test_hours_by_step_edges": "Week 0 lies before the plan",
+            },
         },
         # The end week left out: each visible check says so. Their own validate_roadmap
-        # then rejects the course's sound roadmap too, so 2.1 fails as well.
+        # rejects Noor's sound plan, so 2.1 does not use it and grades the (sound) roadmap
+        # by the course's rules.
         "off-by-one": {
             "code": {**solution_code(_J08), **_OFF_BY_ONE_CODE_08},
             "widgets": {},
-            "expected": {},
+            "expected": {"test_my_roadmap": 2},
             "visible_hints": {
                 "test_validate_outside": "an activity covers its end week too",
                 "test_validate_learning": "an activity covers its end week",
                 "test_validate_hours": "week 6 is over budget too",
                 "test_hours_by_step": "An activity counts in its end week too",
+                "test_hours_by_step_edges": "raised IndexError",
             },
         },
-        # Wrong code, and guessing: one response for every situation, every box ticked.
+        # Wrong code, and guessing: each situation given the response shown beside it
+        # (row i to response i), every box ticked.
         "wrong": {
             "code": _WRONG_CODE_08,
-            "widgets": {"3.1": dict.fromkeys(_RESPONSES, _RESPONSES[first]), "3.2": _HABITS},
+            "widgets": {"3.1": dict(zip(_RESPONSES, _SHOWN, strict=True)), "3.2": _HABITS},
             "expected": {},
+            "visible_hints": {"test_hours_by_step_edges": "Use the `weeks` argument"},
         },
         "blank": {"code": {}, "widgets": {}, "expected": {}},
     }

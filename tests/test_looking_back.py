@@ -4,33 +4,49 @@ same progress reader as the start page, and the lesson's way of finding a real o
 import tempfile
 from pathlib import Path
 
+import pytest
+from course import ROOT
+
 from aicareer.course import MODULES
 from aicareer.progress import (
+    ALL,
     EXAMPLE_LEARNER,
     WORKSPACE_MARK,
     course_progress,
     example_workspace,
+    module_sizes,
     workspace_of,
 )
+from aicareer.workspace import sync
+
+
+def sizes_and_done(row):
+    """(practice, questions, code, reflections) a module asks, and how many of each are done."""
+    sizes = (row.practice, row.questions, row.code, row.reflections)
+    done = (row.practice_reached, row.answered, row.code_written, row.reflections_written)
+    return sizes, done
 
 
 def test_example_workspace_reads_back_as_its_made_up_learner(tmp_path):
     workspace = example_workspace(tmp_path / "example")
     rows = course_progress(workspace)
     assert [r.module for r in rows] == list(MODULES)
-    for row, expected in zip(rows, EXAMPLE_LEARNER, strict=True):
-        got = (
-            row.practice,
-            row.practice_reached,
-            row.questions,
-            row.answered,
-            row.code,
-            row.code_written,
-            row.reflections,
-            row.reflections_written,
-        )
-        assert got == expected, f"{row.module.slug}: expected {expected}, read {got}"
-        assert row.lesson_ran == (expected[1] > 0), row.module.slug
+    for row, wanted in zip(rows, EXAMPLE_LEARNER, strict=True):
+        sizes, done = sizes_and_done(row)
+        assert sizes == module_sizes(row.module), row.module.slug
+        expected = tuple(s if n == ALL else min(n, s) for n, s in zip(wanted, sizes, strict=True))
+        assert done == expected, f"{row.module.slug}: expected {expected} done, read {done}"
+        assert row.lesson_ran == (expected[0] > 0), row.module.slug
+
+
+def test_example_workspace_asks_what_the_real_course_asks(tmp_path):
+    """The stand-in notebooks read back with the sizes of a real learner's workspace."""
+    sync(ROOT, tmp_path / "real")
+    real = course_progress(tmp_path / "real")
+    example = course_progress(example_workspace(tmp_path / "example"))
+    for mine, theirs in zip(example, real, strict=True):
+        assert sizes_and_done(mine)[0] == sizes_and_done(theirs)[0], mine.module.slug
+        assert sizes_and_done(theirs)[0] != (0, 0, 0, 0), f"{mine.module.slug} asks nothing?"
 
 
 def test_example_workspace_shows_every_stage_of_a_module():
@@ -52,9 +68,17 @@ def test_example_workspace_is_the_same_every_time(tmp_path):
 
 
 def test_example_workspace_takes_another_learner(tmp_path):
-    nothing_done = [(2, 0, 2, 0, 1, 0, 1, 0)] * len(MODULES)
+    nothing_done = [(0, 0, 0, 0)] * len(MODULES)
     rows = course_progress(example_workspace(tmp_path, nothing_done))
     assert all(r.summary() == "not started" for r in rows), [r.summary() for r in rows]
+    everything = [(ALL, ALL, 99, ALL)] * len(MODULES)
+    rows = course_progress(example_workspace(tmp_path / "all", everything))
+    assert all(r.lesson_run and r.assignment_done for r in rows), [r.summary() for r in rows]
+
+
+def test_example_workspace_needs_the_course_notebooks(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no course notebooks"):
+        example_workspace(tmp_path / "example", course_dir=tmp_path / "no-course")
 
 
 def test_workspace_of_finds_only_a_marked_workspace(tmp_path):
