@@ -12,7 +12,10 @@ from pathlib import Path
 import nbformat
 
 from aicareer.answers import SUFFIX as SHEET_SUFFIX
+from aicareer.grading import assess
 from aicareer.progress import is_widget_question
+
+from .integrity import questions_of, widget_checks
 
 SECRET_MARKERS = (
     "BEGIN SOLUTION",
@@ -107,6 +110,49 @@ def grading_metadata(source_notebook: Path) -> list[str]:
             f"{path.name}: the title says {stated_total.group(0)}, the graded cells add up to "
             f"{total:g}"
         )
+    return problems
+
+
+def guesses(question) -> list[tuple[str, object]]:
+    """Answers a learner could give without knowing anything, as (description, answer):
+    every option ticked; the same choice for every item (and each item matched to the
+    choice in its own position); the items left in the order they are shown."""
+    if question.kind == "multiple":
+        return [("ticking every option", list(question.options))]
+    if question.kind == "matching":
+        found = [
+            (f"matching every item to {choice!r}", dict.fromkeys(question.left, choice))
+            for choice in question.right
+        ]
+        if len(question.left) == len(question.right):
+            in_line = dict(zip(question.left, question.right, strict=True))
+            found.append(("matching each item to the choice in the same position", in_line))
+        return found
+    if question.kind == "ranking":
+        return [("leaving the items in the order shown", list(question.items))]
+    return []
+
+
+def guessing(source_notebook: Path) -> list[str]:
+    """Widget questions that pay for guessing: any answer from :func:`guesses` that earns
+    points. Checked for questions whose options and key are literals (as the grader's own
+    cross-check reads them); others cannot be judged here."""
+    path = Path(source_notebook)
+    nb = nbformat.read(path, as_version=4)
+    questions = questions_of(nb)
+    problems = []
+    for check in widget_checks(nb):
+        question = questions.get(check.question_id)
+        if question is None:
+            continue
+        for description, answer in guesses(question):
+            fraction, _ = assess(question, question.check(answer), check.key, check.tolerance)
+            if fraction > 0:
+                problems.append(
+                    f"{path.name} ({check.cell}): question {check.question_id}: {description} "
+                    f"earns {fraction:.0%} of its points; guessing should earn nothing "
+                    "(add wrong options, or reorder the options or items)"
+                )
     return problems
 
 

@@ -77,7 +77,8 @@ def check_in_scratch(root: Path, assignments: list[str]) -> list[str]:
     """Generate and check every assignment in a throwaway copy of the course."""
     problems = checks.answer_sheets_in(root / "source")
     for assignment in assignments:
-        problems += checks.grading_metadata(root / "source" / assignment / f"{assignment}.ipynb")
+        source = root / "source" / assignment / f"{assignment}.ipynb"
+        problems += checks.grading_metadata(source) + checks.guessing(source)
     if problems:
         return problems  # do not spend a minute generating what is already refused
     with tempfile.TemporaryDirectory(prefix="release-check-") as scratch:

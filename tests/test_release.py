@@ -54,6 +54,11 @@ def test_graded_cells_have_points_unique_ids_and_matching_grade_calls(path):
     assert checks.grading_metadata(path) == []
 
 
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=lambda p: p.parent.name)
+def test_no_widget_question_pays_for_guessing(path):
+    assert checks.guessing(path) == []
+
+
 @pytest.mark.parametrize("path", RELEASE_NOTEBOOKS, ids=lambda p: p.parent.name)
 def test_every_assignment_asks_widget_questions(path):
     nb = nbformat.read(path, as_version=4)

@@ -137,3 +137,47 @@ def test_release_regenerates_and_prints_the_points_table(tmp_path):
     assert "q1_2_check" in result.stdout and "(16 autograded)" in result.stdout
     for path in sorted((ROOT / "release").rglob("*.ipynb")):
         assert (course / path.relative_to(ROOT)).read_bytes() == path.read_bytes()
+
+
+def _tiny_source(tmp_path, asks: str, grades: str):
+    """A source notebook with one cell asking questions and one test cell grading them."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(asks), nbformat.v4.new_code_cell(grades)]
+    nb.cells[1].metadata["nbgrader"] = {"grade": True, "grade_id": "checks", "points": 1}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_questions_that_pay_for_guessing_are_refused(tmp_path):
+    path = _tiny_source(
+        tmp_path,
+        'hw.multiple_choice("m", "Which?", ["a", "b", "c"])\n'
+        'hw.matching("x", "Match", left=["p", "q"], right=["r", "s"])\n'
+        'hw.ranking("k", "Order", ["one", "two", "three"])\n',
+        'hw.grade("m", ["a", "b"], points=1)\n'
+        'hw.grade("x", {"p": "r", "q": "s"}, points=1)\n'
+        'hw.grade("k", ["one", "two", "three"], points=1)\n',
+    )
+    problems = checks.guessing(path)
+    assert len(problems) == 3, problems
+    assert "question m: ticking every option earns 50%" in problems[0]
+    assert (
+        "question x: matching each item to the choice in the same position earns 100%"
+        in (problems[1])
+    )
+    assert "question k: leaving the items in the order shown earns 100%" in problems[2]
+    assert all(p.startswith("tiny.ipynb (checks)") for p in problems)
+
+
+def test_questions_where_guessing_earns_nothing_pass(tmp_path):
+    path = _tiny_source(
+        tmp_path,
+        'hw.multiple_choice("m", "Which?", ["a", "b", "c", "d"])\n'
+        'hw.matching("x", "Match", left=["p", "q"], right=["r", "s"])\n'
+        'hw.ranking("k", "Order", ["three", "two", "one"])\n',
+        'hw.grade("m", ["a", "b"], points=1)\n'
+        'hw.grade("x", {"p": "s", "q": "r"}, points=1)\n'
+        'hw.grade("k", ["one", "two", "three"], points=1)\n',
+    )
+    assert checks.guessing(path) == []
