@@ -159,7 +159,7 @@ def assignment_name(nb: dict) -> str | None:
     return None
 
 
-def _literal_names(nb: dict) -> dict:
+def literal_names(nb: dict) -> dict:
     """Module-level ``NAME = <literal>`` assignments (e.g. ``MOVE_KINDS = [...]``)."""
     names = {}
     for cell in nb.get("cells", []):
@@ -179,7 +179,8 @@ def _literal_names(nb: dict) -> dict:
     return names
 
 
-def _evaluate(node, names: dict):
+def evaluate_literal(node, names: dict):
+    """The value of ``node``: a name bound by :func:`literal_names`, or a literal."""
     if isinstance(node, ast.Name) and node.id in names:
         return names[node.id]
     return ast.literal_eval(node)
@@ -194,8 +195,8 @@ def build_question(method: str, call: ast.Call, names: dict) -> Question | None:
             self.questions[question.id] = question
 
     try:
-        args = [_evaluate(a, names) for a in call.args]
-        kwargs = {k.arg: _evaluate(k.value, names) for k in call.keywords if k.arg}
+        args = [evaluate_literal(a, names) for a in call.args]
+        kwargs = {k.arg: evaluate_literal(k.value, names) for k in call.keywords if k.arg}
         recorder = _Recorder()
         getattr(recorder, method)(*args, **kwargs)
     except (ValueError, TypeError, SyntaxError, InvalidAnswer, MemoryError, RecursionError):
@@ -392,7 +393,7 @@ def notebook_contents(nb: dict) -> NotebookContents:
     """What ``nb`` asks of the learner; see the module docstring for the conventions."""
     cells = nb.get("cells", [])
     contents = NotebookContents(assignment=assignment_name(nb))
-    names = _literal_names(nb)
+    names = literal_names(nb)
     for index, cell in enumerate(cells):
         kind, source, meta = cell.get("cell_type"), source_of(cell), nbgrader_meta(cell)
         if kind == "markdown":

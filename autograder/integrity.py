@@ -24,6 +24,7 @@ from pathlib import Path
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.assignment import Assignment
 from aicareer.grading import assess
+from aicareer.notebook_status import build_question, evaluate_literal, literal_names
 from aicareer.questions import InvalidAnswer
 
 from .status import load_notebook
@@ -66,72 +67,34 @@ def _calls(source: str, method: str):
             yield node
 
 
-def _literal_names(nb) -> dict[str, object]:
-    """Module-level ``NAME = <literal>`` assignments of the notebook."""
-    names = {}
-    for cell in _code_cells(nb):
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
-                if isinstance(target, ast.Name):
-                    try:
-                        names[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        pass
-    return names
-
-
-def _evaluate(node, names: dict):
-    if isinstance(node, ast.Name) and node.id in names:
-        return names[node.id]
-    return ast.literal_eval(node)
-
-
 def _bind(method: str, call: ast.Call, names: dict) -> dict:
     signature = inspect.signature(getattr(Assignment, method))
-    args = [_evaluate(a, names) for a in call.args]
-    kwargs = {k.arg: _evaluate(k.value, names) for k in call.keywords if k.arg}
+    args = [evaluate_literal(a, names) for a in call.args]
+    kwargs = {k.arg: evaluate_literal(k.value, names) for k in call.keywords if k.arg}
     return signature.bind(None, *args, **kwargs).arguments
 
 
 def questions_of(nb) -> dict:
-    """The questions a source notebook asks, rebuilt from their literal definitions.
+    """The questions a source notebook asks, rebuilt from their literal definitions (by the
+    same reader the learner's ``check_complete`` uses).
 
     A question whose definition is not made of literals is left out: it cannot be
     checked here, and is then simply not judged.
     """
-    names = _literal_names(nb)
-    recorder = Assignment.__new__(Assignment)  # only to reuse the question builders
+    names = literal_names(nb)
     questions = {}
     for cell in _code_cells(nb):
         for method in ASKING_METHODS:
             for call in _calls(cell.source, method):
-                try:
-                    arguments = _bind(method, call, names)
-                except (ValueError, TypeError, SyntaxError):
-                    continue
-                arguments.pop("self", None)
-                extra = arguments.pop("extra", {})
-                arguments.update(extra)
-                recorder.questions, recorder.widgets = {}, {}
-                recorder._ask = lambda question, **_: recorder.questions.update(
-                    {question.id: question}
-                )
-                try:
-                    getattr(Assignment, method)(recorder, **arguments)
-                except (InvalidAnswer, ValueError, TypeError):
-                    continue
-                questions.update(recorder.questions)
+                question = build_question(method, call, names)
+                if question is not None:
+                    questions[question.id] = question
     return questions
 
 
 def widget_checks(nb) -> list[WidgetCheck]:
     """The ``hw.grade(question, key, points=...)`` calls in the source's test cells."""
-    names = _literal_names(nb)
+    names = literal_names(nb)
     checks = []
     for cell in _code_cells(nb):
         grade_id = _grade_id(cell)
