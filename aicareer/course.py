@@ -43,7 +43,7 @@ MODULES = (
         "04-scoping-under-uncertainty",
         "Scoping under uncertainty",
         "How long will it take to be good enough, when nobody knows?",
-        165,
+        185,
     ),
     Module(
         5,

@@ -15,6 +15,11 @@ _TECHNICAL = [
     "Look up published results on similar image tasks",
     "Fit a learning curve to early experiments to see whether more photos could reach the target",
 ]
+_BUSINESS = [
+    "Estimate how much the refunds would fall if depot damage were caught",
+    "Ask the finance team what a week of the team's time costs",
+    "Work out how many months of refunds saved would pay for the cameras and the labelling",
+]
 _REPORT_80 = (
     "The week by which most simulated projects (say 80%) reach the target, together with that "
     "chance"
@@ -53,9 +58,11 @@ def _students_04():
     partial_code = dict(solutions)
     partial_code.update(
         {
-            # Forgets the floor: solves a * n**-b = target.
-            "data_needed": (
-                "def data_needed(a, b, floor, target):\n    return float((a / target) ** (1 / b))\n"
+            # Returns (b, a): a visible check says to return (a, b). data_needed is right and
+            # earns its points although the fit is wrong (its tests do not call the fit).
+            "fit_learning_curve": solutions["fit_learning_curve"].replace(
+                "return float(np.exp(intercept)), float(-slope)",
+                "return float(-slope), float(np.exp(intercept))",
             ),
             # Interpolates with np.percentile instead of counting projects.
             "weeks_for_confidence": (
@@ -75,14 +82,19 @@ def _students_04():
     )
     wrong_code = {
         "fit_learning_curve": "def fit_learning_curve(sizes, errors, floor):\n    return 1.0, 1.0\n",
-        "data_needed": "def data_needed(a, b, floor, target):\n    return 1.0\n",
+        # Forgets the floor and forgets return: the function gives None.
+        "data_needed": (
+            "def data_needed(a, b, floor, target):\n    n = float((a / target) ** (1 / b))\n"
+        ),
         "chance_by_deadline": "def chance_by_deadline(weeks_needed, deadline):\n    return 0.5\n",
         "weeks_for_confidence": (
             "def weeks_for_confidence(weeks_needed, confidence):\n    return 10\n"
         ),
+        # Forgets return.
         "expected_return": (
             "def expected_return(accuracies, threshold, value_if_met, weekly_cost, weeks):\n"
-            "    return 0.0\n"
+            "    value = np.mean(np.asarray(accuracies) >= threshold) * value_if_met\n"
+            "    value - weekly_cost * weeks\n"
         ),
     }
     swapped = [_STEPS[1], _STEPS[0]] + _STEPS[2:]
@@ -137,26 +149,32 @@ def _students_04():
             "expected": {
                 "q1_1_check": 1.6,  # 9 of 10 pairs in order: each pair fewer takes a fifth off
                 "q1_2_check": 0.666667,  # 2 right ticks - 1 wrong, of 3, times 2 points
-                "test_fit_learning_curve_exact": 2,
                 "test_fit_learning_curve_floor": 1,
+                "test_data_needed_value": 2,
+                "test_data_needed_unreachable": 1,
                 "test_chance_by_deadline": 2,
                 "q4_1_check": 1,
                 "q4_2_check": 2,
                 "test_expected_return_value": 2,
                 "test_expected_return_edges": 1,
             },
+            "visible_hints": {"test_fit_learning_curve_exact": "Return (a, b)"},
         },
         "wrong": {
             "code": wrong_code,
             "widgets": {
                 "1.1": list(reversed(_STEPS)),
-                "1.2": ["Ask the finance team what a week of the team's time costs"],
+                "1.2": _TECHNICAL + _BUSINESS,  # every box ticked: guessing earns nothing
                 "4.1": "The first week in which any simulated project reaches the target",
                 "4.2": 25,
                 "6.1": "Ready, fire, aim: put a first version on the belt soon and adjust from "
                 "what goes wrong",
             },
             "expected": {},
+            "visible_hints": {
+                "test_data_needed_value": "forget return",
+                "test_expected_return_value": "forget return",
+            },
         },
         "no_asarray": {
             "code": no_asarray_code,
