@@ -164,7 +164,14 @@ def _students_04():
             "code": wrong_code,
             "widgets": {
                 "1.1": list(reversed(_STEPS)),
-                "1.2": _TECHNICAL + _BUSINESS,  # every box ticked: guessing earns nothing
+                "1.2": [  # every box ticked, in the widget's order: guessing earns nothing
+                    _TECHNICAL[0],
+                    _TECHNICAL[1],
+                    _BUSINESS[0],
+                    _TECHNICAL[2],
+                    _BUSINESS[1],
+                    _BUSINESS[2],
+                ],
                 "4.1": "The first week in which any simulated project reaches the target",
                 "4.2": 25,
                 "6.1": "Ready, fire, aim: put a first version on the belt soon and adjust from "
