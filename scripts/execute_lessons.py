@@ -39,7 +39,31 @@ def execute_in_place(path: Path) -> None:
     # The run stored this kernel's language info; store the spec JupyterLab writes too,
     # so that the lesson does not open as unsaved (scripts/notebook_metadata.py).
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
-    nbformat.write(without_widget_views(notebook), path)
+    nbformat.write(with_streams_joined(without_widget_views(notebook)), path)
+
+
+def with_streams_joined(notebook):
+    """Join each run of printed output into one block, as a reader sees it.
+
+    How a cell's prints are split into messages depends on when the kernel flushes, so
+    the same cell could be stored differently on each run; joined, it is stored the same.
+    """
+    for cell in notebook.cells:
+        joined = []
+        for output in cell.get("outputs", []):
+            previous = joined[-1] if joined else None
+            if (
+                output.get("output_type") == "stream"
+                and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")
+            ):
+                previous["text"] += output["text"]
+            else:
+                joined.append(output)
+        if "outputs" in cell:
+            cell.outputs = joined
+    return notebook
 
 
 def without_widget_views(notebook):
