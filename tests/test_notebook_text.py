@@ -221,3 +221,46 @@ def test_plausible_mistakes_fail_a_visible_check_that_names_them(assignment, tmp
         # The same visible checks pass the instructor's code: they tell right from wrong.
         right = _run_visible_checks(assignment, plans["right"]["code"], hints)
         assert right == dict.fromkeys(hints), right
+
+
+# ---------------------------------------------------------------------------------------
+# Where a notebook sends the learner next
+
+
+# A notebook path as a learner's workspace lays it out (lessons/, assignments/), or as the
+# repository does (notebooks/), which a learner's workspace does not have.
+NOTEBOOK_PATH = re.compile(r"\b(lessons|assignments|notebooks)/([\w./-]+?\.ipynb)")
+
+
+def workspace_targets() -> set[str]:
+    """The notebook paths that exist in a learner's workspace."""
+    lessons = {f"lessons/{p.name}" for p in LESSONS}
+    assignments = {
+        f"assignments/{p.parent.name}/{p.name}" for p in (ROOT / "release").glob("*/*.ipynb")
+    }
+    return lessons | assignments
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
+def test_every_notebook_ends_with_a_next_step(path):
+    nb = nbformat.read(path, as_version=4)
+    assert any(
+        c.cell_type == "markdown" and re.search(r"^## Next\b", c.source, re.M) for c in nb.cells
+    ), f"{_name(path)}: no '## Next' section saying where to go from here"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_name)
+def test_every_notebook_path_a_learner_is_sent_to_exists(path):
+    nb = nbformat.read(path, as_version=4)
+    known = workspace_targets()
+    wrong = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for folder, rest in NOTEBOOK_PATH.findall(cell.source):
+            target = f"{folder}/{rest}"
+            if folder == "notebooks":
+                wrong.append(f"{target} (the workspace has lessons/, not notebooks/)")
+            elif target not in known:
+                wrong.append(f"{target} (no such notebook in a workspace)")
+    assert not wrong, f"{_name(path)} sends the learner to: " + "; ".join(wrong)
