@@ -114,13 +114,17 @@ def _missing_notebooks(course: Path, submitted: Path, assignment: str) -> list[s
 
 
 def _error_lines(notebook: Path) -> list[str]:
+    """The errors a graded notebook shows. The notebook went through the learner's hands
+    (and editors that write odd JSON, such as ``"outputs": null`` on a markdown cell), so
+    anything that is not a list of outputs is read as no outputs."""
     nb = load_notebook(notebook)
-    return [
-        f"{output.get('ename', '')}: {output.get('evalue', '')}"
-        for cell in nb.cells
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
-    ]
+    lines = []
+    for cell in nb.cells:
+        outputs = cell.get("outputs")
+        for output in outputs if isinstance(outputs, list) else []:
+            if isinstance(output, dict) and output.get("output_type") == "error":
+                lines.append(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+    return lines
 
 
 def _reason(log: str) -> str:
