@@ -29,7 +29,7 @@ MODULES = (
         "02-foundations",
         "Foundations by hand",
         "What does a model actually do when it learns?",
-        180,
+        200,
     ),
     Module(
         3,
@@ -50,7 +50,7 @@ MODULES = (
         "05-after-deployment",
         "After deployment",
         "How do I know when a model in use needs attention?",
-        170,
+        185,
     ),
     Module(
         6,
@@ -71,6 +71,6 @@ MODULES = (
         "08-your-plan",
         "Your plan and your people",
         "What will I do in the next 90 days, and with whom?",
-        145,
+        160,
     ),
 )

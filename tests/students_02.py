@@ -155,7 +155,12 @@ def _students_02():
                     "After each change, keep the model with the best test-set error",
                 ],
             },
-            "expected": {},
+            "expected": {
+                # Its gradients fails its own check, so the convergence check runs its
+                # gradient_descent with a correct gradients: that mistake costs points once.
+                # (Its `w -= ...` still loses test_gradient_descent_steps.)
+                "test_gradient_descent_converges": 2,
+            },
             "visible_hints": {
                 "test_mse_cost": "1/2",
                 "test_gradients_small": "opposite sign",
