@@ -92,6 +92,16 @@ def ks_statistic(a, b):
 }
 
 _SLIPS_CODE_05 = {
+    # Adds FLOOR_SHARE to every share instead of raising only the shares below it.
+    "psi": """
+def psi(reference, current, bins):
+    edges = np.quantile(reference, np.arange(1, bins) / bins)
+    def shares(values):
+        counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=bins)
+        return counts / len(values) + FLOOR_SHARE
+    r, c = shares(reference), shares(current)
+    return float(np.sum((c - r) * np.log(c / r)))
+""",
     # Checks the gap only at the values of the first sample.
     "ks_statistic": """
 def ks_statistic(a, b):
@@ -105,6 +115,16 @@ def ks_statistic(a, b):
         "def false_alarm_rate(calm_scores, threshold):\n"
         "    return float(np.sum(np.asarray(calm_scores) > threshold))\n"
     ),
+    # Alerts once per run, at its consecutive-th window, and not at the windows after it.
+    "alert_windows": """
+def alert_windows(scores, threshold, consecutive):
+    out, run = [], 0
+    for index, score in enumerate(scores):
+        run = run + 1 if score > threshold else 0
+        if run == consecutive:
+            out.append(index)
+    return out
+""",
 }
 
 
@@ -169,18 +189,28 @@ def _students_05():
                 "test_alert_windows_runs": "only when it and the window just before it",
             },
         },
-        # Right answers and right code but for two slips, each named by a visible check.
+        # Right answers and right code but for four slips, each named by a visible check.
         "slips": {
             "code": {**solutions, **_SLIPS_CODE_05},
             "widgets": _RIGHT_05,
             "expected": {
                 k: v
                 for k, v in right_cells.items()
-                if k not in ("test_ks_values", "test_ks_ties", "test_false_alarm_rate")
+                if k
+                not in (
+                    "test_psi_values",
+                    "test_psi_reference_bins",
+                    "test_ks_values",
+                    "test_ks_ties",
+                    "test_false_alarm_rate",
+                    "test_alert_windows_runs",
+                )
             },
             "visible_hints": {
+                "test_psi_values": "you added FLOOR_SHARE to every share",
                 "test_ks_values": "check every value in either sample",
                 "test_false_alarm_rate": "not a count",
+                "test_alert_windows_runs": "A run keeps alerting at every window",
             },
         },
         # Guessing earns nothing: one kind for every change, every box ticked.
