@@ -5,8 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The test tools (pytest, playwright, ruff, psycopg) come on top, for make test only.
 TEST_STAMP := $(VENV)/.installed-test
-# Quiet pip: one line from us says what is happening instead of pip's progress.
-PIP    := PIP_ROOT_USER_ACTION=ignore $(BIN)/python -m pip --quiet --disable-pip-version-check
+# Quiet pip: one line from us says what is happening instead of pip's progress. The
+# warning filter drops setuptools' box about editable installs (a note for package authors,
+# about folders named like the package; the course is installed from its own folder on purpose).
+PIP    := PIP_ROOT_USER_ACTION=ignore PYTHONWARNINGS="ignore:Editable installation" \
+          $(BIN)/python -m pip --quiet --disable-pip-version-check
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
