@@ -242,6 +242,7 @@ def _one_item(
     lower, upper = order[:group_size], order[-group_size:]
     upper_lower = _mean([shares[i] for i in upper]) - _mean([shares[i] for i in lower])
     if discrimination is None:
+        upper_lower = None  # with equal rest scores, the groups would be picked by name alone
         notes.append(
             "Everyone scored the same on the rest of the assignment, so there is nothing to "
             "compare this question with: discrimination is undefined."
@@ -600,6 +601,7 @@ def templates():
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
         autoescape=True,
+        extensions=["jinja2.ext.do"],
         undefined=jinja2.StrictUndefined,  # a misspelt field fails loudly, not as blank text
         trim_blocks=True,
         lstrip_blocks=True,
