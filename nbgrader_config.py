@@ -7,20 +7,21 @@ from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_assignment import GenerateAssignment
 from nbgrader.preprocessors import ClearSolutions, DeduplicateIds, Execute, GetGrades
 
-from autograder import export, feedback
-from autograder.execute import GuardedExecute
-from autograder.feedback import NameFeedbackCells
+from autograder.gradebook import quiet_gradebook_warnings
 from autograder.preprocessors import (
     ClearSolutionsKeepWidgets,
     DeduplicateIdsCleanly,
+    GuardedExecute,
     HideHiddenTests,
+    NameFeedbackCells,
 )
+from autograder.reports import feedback
 
 c = get_config()  # noqa: F821 - injected by nbgrader when it loads this file
 
 # nbgrader's gradebook makes SQLAlchemy warn on every new submission although nothing is
 # lost; every process that reads this file (nbgrader's commands, grading workers) stays quiet.
-export.quiet_gradebook_warnings()
+quiet_gradebook_warnings()
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,7 +46,7 @@ c.Autograde.exclude_overwriting = {
     if folder.is_dir()
 }
 # Learners' code runs in a sandbox, under limits, and a dead or stuck kernel is restarted
-# so that later cells are still graded (see autograder/execute.py and sandbox.py).
+# so that later cells are still graded (see autograder/preprocessors/execute.py and autograder/sandbox/).
 c.Autograde.autograde_preprocessors = [
     GuardedExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()

@@ -9,16 +9,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from .collect import DEFAULT_PATTERN, collect
+from .grading.class_grades import ClassGrades, grade_class
+from .grading.collect import DEFAULT_PATTERN, collect
+from .learner_check import check_workspace
+from .options import DEFAULT_WORKERS, GradingOptions, Isolation
 from .release import ReleaseRefused, release
-from .run_grading import grade_class
-from .selfcheck import check_workspace
-
-DEFAULT_WORKERS = min(8, (os.cpu_count() or 1) + 1)
+from .sandbox import describe, isolation_problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_cmd.add_argument(
         "--isolation",
-        choices=("auto", "on", "off"),
-        default="auto",
+        type=Isolation,
+        choices=list(Isolation),
+        default=Isolation.AUTO,
         help="run each kernel in a bubblewrap sandbox: 'auto' where available (the "
         "default), 'on' to refuse to grade without one, 'off' to run kernels as you",
     )
@@ -118,17 +118,16 @@ def main(argv: list[str] | None = None) -> int:
         for skipped in found.skipped:
             print(f"  skipped {skipped}")
     if args.command == "grade":
-        return grade_class(
-            args.course,
-            args.assignment,
-            args.workers,
-            not args.no_feedback,
-            args.cell_timeout,
+        options = GradingOptions(
+            workers=max(1, args.workers),
+            feedback=not args.no_feedback,
             isolation=args.isolation,
+            cell_timeout=args.cell_timeout,
+            notebook_timeout=args.notebook_timeout,
             db_url=args.db,
             due=args.due,
-            notebook_timeout=args.notebook_timeout,
         )
+        return grade_command(args.course, args.assignment, options)
 
     if args.command == "release":
         print("Checking the assignments in a scratch copy of the course...")
@@ -145,6 +144,64 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("\n".join(result.lines()))
     return 0
+
+
+def grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
+    """Grade a class with a progress bar, then say what happened; returns the exit status."""
+    if options.isolation is Isolation.ON and isolation_problem():
+        print(f"Cannot grade isolated: {isolation_problem()}", file=sys.stderr)
+        return 2
+    print(f"Kernels: {describe(options.isolation)}", file=sys.stderr)
+    with ProgressBar() as bar:
+        result = grade_class(course, assignment, options, on_outcome=bar.step)
+    if not result.rows:
+        print(
+            f"No submissions found in {Path(course).resolve() / 'submitted'}/<student>/{assignment}/",
+            file=sys.stderr,
+        )
+        return 1
+    print_summary(result)
+    return 0
+
+
+def print_summary(result: ClassGrades) -> None:
+    """The lines an instructor reads after grading: counts, where things are, who to look at."""
+    print(
+        f"Graded {len(result.rows)} submissions of {result.assignment}: "
+        + ", ".join(f"{n} {status}" for status, n in result.counts().items())
+    )
+    print(f"Grades: {result.grades}")
+    print(f"Report: {result.report}")
+    if result.feedback:
+        print(f"Feedback (hidden tests left out): {result.feedback}/<student>/{result.assignment}/")
+    for row in result.needing_a_look():
+        if row["status"] != "ok":
+            print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
+        else:
+            print(f"  needs a look: {row['student']}: flagged ({row['flags'][:200]})")
+
+
+class ProgressBar:
+    """tqdm's bar on stderr, one step per graded submission, naming the last one."""
+
+    def __init__(self):
+        self._bar = None
+
+    def __enter__(self):
+        return self
+
+    def step(self, outcome, total: int) -> None:
+        """Count one finished submission."""
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit="submission", file=sys.stderr, leave=True)
+        self._bar.set_postfix_str(f"{outcome.submission.student[:20]}: {outcome.status}")
+        self._bar.update(1)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.close()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from course import hand_in, make_course, nbgrader  # noqa: E402
 from students import STUDENTS  # noqa: E402
 
-from autograder import export  # noqa: E402
+from autograder import gradebook  # noqa: E402
 
 # Runs one command and prints the peak memory of its largest process (the children of
 # this small wrapper are the command and everything it starts), so that each run is
@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
         (plain_s, plain_mib), (open_s, open_mib) = best["plain"], best["open"]
         isolated_s, isolated_mib = best["isolated"]
         scores = {
-            name: export.scores(export.gradebook_url(course), args.assignment)
+            name: gradebook.scores(gradebook.gradebook_url(course), args.assignment)
             for name, course in (("plain", plain_course), *copies.items())
         }
     n = args.students

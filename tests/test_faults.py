@@ -19,8 +19,9 @@ from course import hand_in, make_course, nbgrader
 from faults import ASSIGNMENT, FAULTS
 from students import STUDENTS
 
-from autograder import export
-from autograder.run_grading import grade_class
+from autograder import gradebook
+from autograder.cli import grade_command
+from autograder.options import GradingOptions
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id
@@ -73,7 +74,12 @@ def graded(tmp_path_factory, sandbox_available):
     scratch_before = scratch_folders()
     os.environ["AICAREER_TEST_SECRET"] = "the instructor's token"  # must not reach a kernel
     try:
-        assert grade_class(course, ASSIGNMENT, workers=2, cell_timeout=5, isolation="on") == 0
+        assert (
+            grade_command(
+                course, ASSIGNMENT, GradingOptions(workers=2, cell_timeout=5, isolation="on")
+            )
+            == 0
+        )
     finally:
         del os.environ["AICAREER_TEST_SECRET"]
     rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
@@ -88,7 +94,7 @@ def graded(tmp_path_factory, sandbox_available):
 
 
 def test_healthy_submissions_keep_their_exact_scores(graded):
-    by_cell = export.scores(export.gradebook_url(graded["course"]), ASSIGNMENT)
+    by_cell = gradebook.scores(gradebook.gradebook_url(graded["course"]), ASSIGNMENT)
     for student in HEALTHY:
         assert graded["rows"][student]["status"] == "ok", graded["rows"][student]
         expected = graded["plans"][student]["expected"]
@@ -165,17 +171,22 @@ def test_grading_without_isolation_still_works_and_says_so(tmp_path, capfd):
     course = make_course(tmp_path)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     hand_in(course, ASSIGNMENT, "right", STUDENTS[ASSIGNMENT]()["right"])
-    assert grade_class(course, ASSIGNMENT, workers=1, feedback=False, isolation="off") == 0
+    assert (
+        grade_command(
+            course, ASSIGNMENT, GradingOptions(workers=1, feedback=False, isolation="off")
+        )
+        == 0
+    )
     assert "NOT ISOLATED" in capfd.readouterr().err
     rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
     assert (rows[0]["status"], float(rows[0]["score"])) == ("ok", 16)
 
 
 def test_required_isolation_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch, capsys):
-    from autograder import sandbox
+    from autograder.sandbox import probe
 
-    monkeypatch.setattr(sandbox, "isolation_problem", lambda: "bubblewrap is not installed")
-    assert grade_class(tmp_path, ASSIGNMENT, isolation="on") == 2
+    monkeypatch.setitem(probe._PROBED, "problem", "bubblewrap is not installed")
+    assert grade_command(tmp_path, ASSIGNMENT, GradingOptions(isolation="on")) == 2
     assert "bubblewrap is not installed" in capsys.readouterr().err
     os.environ.pop("NBGRADER_EXECUTION", None)
 
@@ -189,8 +200,10 @@ def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path, sandbox_avai
     hand_in(course, ASSIGNMENT, "slow", {"code": code})
     graded_path = course / "autograded" / "slow" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert (
-        grade_class(
-            course, ASSIGNMENT, workers=1, feedback=False, cell_timeout=30, notebook_timeout=4
+        grade_command(
+            course,
+            ASSIGNMENT,
+            GradingOptions(workers=1, feedback=False, cell_timeout=30, notebook_timeout=4),
         )
         == 0
     )

@@ -10,8 +10,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets.config import Config
 
-from autograder import feedback
-from autograder.export import points_text, quiet_gradebook_warnings
+from autograder.gradebook import quiet_gradebook_warnings
+from autograder.preprocessors import NameFeedbackCells
+from autograder.reports import feedback
+from autograder.reports.wording import points_text
 
 SCHEME = "### BEGIN MARK SCHEME\n- **2 points**: names a milestone.\n### END MARK SCHEME"
 PLACEHOLDER = "*Write your answer to Question 7.1 here.*"
@@ -75,7 +77,7 @@ def render(course, nb, self_marking=False):
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(config=config)
-    exporter.register_preprocessor(feedback.NameFeedbackCells(config=config), enabled=True)
+    exporter.register_preprocessor(NameFeedbackCells(config=config), enabled=True)
     resources = {
         "metadata": {"path": str(course / "autograded" / "me" / "a")},
         "nbgrader": {"assignment": "a", "notebook": "a", "student": "me", "score": 1.0}

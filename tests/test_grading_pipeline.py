@@ -10,8 +10,9 @@ import pytest
 from course import fill_cells, hand_in, make_course, nbgrader, run_as_learner
 from students import STUDENTS
 
-from autograder import export
-from autograder.run_grading import grade_class
+from autograder import gradebook
+from autograder.cli import grade_command
+from autograder.options import GradingOptions
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "07-job-search"
@@ -48,7 +49,7 @@ def class_course(tmp_path_factory):
             "import os\ndef interview_plan(*args, **kwargs):\n    os._exit(3)\n",
         ),
     }
-    # Handed in two days after the due date given to grade_class below.
+    # Handed in two days after the due date given to the grade command below.
     late = course / "submitted" / "late" / ASSIGNMENT
     shutil.copytree(course / "submitted" / "right" / ASSIGNMENT, late)
     (late / "timestamp.txt").write_text("2026-11-22 18:30:00.000000 UTC")
@@ -67,7 +68,10 @@ def graded_copy(class_course, folder, workers):
     copy = folder / f"graded-{workers}"
     shutil.copytree(course, copy)
     (copy / "nbgrader_config.py").write_text((course / "nbgrader_config.py").read_text())
-    assert grade_class(copy, ASSIGNMENT, workers=workers, cell_timeout=5, due=DUE) == 0
+    assert (
+        grade_command(copy, ASSIGNMENT, GradingOptions(workers=workers, cell_timeout=5, due=DUE))
+        == 0
+    )
     rows = list(csv.DictReader(open(copy / "reports" / f"{ASSIGNMENT}-grades.csv")))
     return copy, {row["student"]: row for row in rows}
 
@@ -100,8 +104,8 @@ def test_parallel_and_serial_grading_agree_exactly(class_course, serial_run, par
     for student in serial:
         assert serial[student]["status"] == parallel[student]["status"]
         assert serial[student]["score"] == parallel[student]["score"]
-    by_cell_serial = export.scores(export.gradebook_url(serial_course), ASSIGNMENT)
-    by_cell_parallel = export.scores(export.gradebook_url(parallel_course), ASSIGNMENT)
+    by_cell_serial = gradebook.scores(gradebook.gradebook_url(serial_course), ASSIGNMENT)
+    by_cell_parallel = gradebook.scores(gradebook.gradebook_url(parallel_course), ASSIGNMENT)
     assert by_cell_serial == by_cell_parallel
     for student, plan in plans.items():
         auto = {k: v for k, v in by_cell_parallel[student].items() if k != "reflection_interviews"}
@@ -157,7 +161,7 @@ def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
 
 
 def test_report_escapes_everything_from_submissions():
-    from autograder.report import render
+    from autograder.reports.page import render
 
     rows = [
         {
@@ -324,7 +328,7 @@ def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, paralle
 def test_archive_member_escaping_its_folder_is_refused(tmp_path):
     import zipfile
 
-    from autograder.collect import collect
+    from autograder.grading.collect import collect
 
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as bundle:

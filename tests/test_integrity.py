@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from aicareer.answers import Entry, render_sheet, sheet_path
-from autograder.integrity import (
+from autograder.grading.integrity import (
     questions_of,
     tampering_flags,
     typed_answers,

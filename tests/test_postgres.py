@@ -18,8 +18,9 @@ import pytest
 from course import hand_in, make_course, nbgrader
 from students import STUDENTS
 
-from autograder import export
-from autograder.run_grading import grade_class
+from autograder import gradebook
+from autograder.cli import grade_command
+from autograder.options import GradingOptions
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "07-job-search"
@@ -71,12 +72,12 @@ def test_a_class_is_graded_into_postgresql(tmp_path, postgres_url, capsys):
     plans = STUDENTS[ASSIGNMENT]()
     for student in ("right", "partial"):
         hand_in(course, ASSIGNMENT, student, plans[student])
-    assert grade_class(course, ASSIGNMENT, workers=2, db_url=postgres_url) == 0
+    assert grade_command(course, ASSIGNMENT, GradingOptions(workers=2, db_url=postgres_url)) == 0
     rows = {
         r["student"]: r
         for r in csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv"))
     }
-    by_cell = export.scores(postgres_url, ASSIGNMENT)
+    by_cell = gradebook.scores(postgres_url, ASSIGNMENT)
     for student in ("right", "partial"):
         assert rows[student]["status"] == "ok"
         expected = plans[student]["expected"]

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from course import ASSIGNMENTS, LESSONS, ROOT, make_course, nbgrader
 
-from autograder import checks
+from autograder.release import checks
 
 RELEASE_NOTEBOOKS = sorted((ROOT / "release").glob("*/*.ipynb"))
 SOURCE_NOTEBOOKS = sorted((ROOT / "source").glob("*/*.ipynb"))

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from course import ROOT, nbgrader_env
 
-from autograder import checks
+from autograder.release import checks
 
 RELEASED = ROOT / "release" / "07-job-search" / "07-job-search.ipynb"
 SOURCE = ROOT / "source" / "07-job-search" / "07-job-search.ipynb"

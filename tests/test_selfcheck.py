@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aicareer.workspace import sync
-from autograder.selfcheck import NOT_STARTED, ModuleCheck, _not_started
+from autograder.learner_check import NOT_STARTED, ModuleCheck, _not_started
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "07-job-search"

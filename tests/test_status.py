@@ -2,7 +2,7 @@
 
 import json
 
-from autograder.status import _error_lines
+from autograder.grading.statuses import _error_lines
 
 
 def test_error_lines_ignore_outputs_that_are_not_a_list(tmp_path):

@@ -1,28 +1,18 @@
-"""Grades out of the gradebook: one row per submission, with its status, as CSV."""
+"""Every question the grader asks nbgrader's gradebook, in one module.
+
+nbgrader keeps points, due dates, timestamps and hand-given scores in a database (SQLite
+in the course folder, or any SQLAlchemy URL such as PostgreSQL's); nothing else in the
+grader opens it.
+"""
 
 from __future__ import annotations
 
-import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-COLUMNS = [
-    "assignment",
-    "student",
-    "score",
-    "max_score",
-    "status",
-    "detail",
-    "flags",
-    "seconds_late",
-    "seconds",
-]
-
-
-def points_text(points: float) -> str:
-    """Points as people write them: at most two decimals, no trailing zeros ("5.67", "13")."""
-    return f"{round(float(points), 2):g}"
+from .notebooks import is_graded_by_hand
 
 
 def quiet_gradebook_warnings() -> None:
@@ -66,18 +56,6 @@ def seconds_late(db_url: str, assignment: str) -> dict[str, float]:
     return _per_submission(db_url, assignment, lambda s: float(s.total_seconds_late or 0))
 
 
-def describe_lateness(seconds: float) -> str:
-    """'handed in 2 d 1 h 30 min late', or '' when on time."""
-    if seconds <= 0:
-        return ""
-    if seconds < 60:
-        return "handed in less than a minute late"
-    days, minutes = divmod(int(seconds // 60), 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
-    return f"handed in {' '.join(parts)} late"
-
-
 def scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
     """Points earned per grade cell, per student (manual grades not yet given count as 0)."""
     return _per_submission(
@@ -100,12 +78,47 @@ def _per_submission(db_url: str, assignment: str, read) -> dict:
     return out
 
 
-def write_csv(path: Path, rows: list[dict]) -> Path:
-    """Write ``rows`` (dicts with :data:`COLUMNS`) as CSV; returns ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+@dataclass(frozen=True)
+class CellPoints:
+    """The graded cells of an assignment: points per grade id, and which a person marks."""
+
+    points: dict[str, float]
+    by_hand: tuple[str, ...]
+
+    @property
+    def total(self) -> float:
+        """All the points of the assignment."""
+        return sum(self.points.values())
+
+    @property
+    def by_hand_total(self) -> float:
+        """The points a person gives (reflections)."""
+        return sum(self.points[name] for name in self.by_hand)
+
+    @property
+    def autograded_total(self) -> float:
+        """The points the tests give."""
+        return self.total - self.by_hand_total
+
+
+def cell_points(db_url: str, assignment: str) -> CellPoints:
+    """Points per graded cell of ``assignment``, and the cells graded by hand."""
+    points, by_hand = {}, []
+    with Gradebook(db_url) as gradebook:
+        for notebook in gradebook.find_assignment(assignment).notebooks:
+            for cell in notebook.grade_cells:
+                points[cell.name] = float(cell.max_score)
+                if is_graded_by_hand(cell.cell_type, task=False):
+                    by_hand.append(cell.name)
+            for cell in notebook.task_cells:
+                points[cell.name] = float(cell.max_score)
+                by_hand.append(cell.name)
+    return CellPoints(points, tuple(by_hand))
+
+
+def hand_marked(db_url: str, assignment: str, notebook: str, student: str) -> set[str]:
+    """The grade ids of ``student``'s notebook that a person has given a score to
+    (nbgrader keeps it apart from the autograder's score)."""
+    with Gradebook(db_url) as gradebook:
+        submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+        return {g.name for g in submitted.grades if g.manual_score is not None}

@@ -5,7 +5,7 @@ Statuses, most serious first:
 - ``missing notebook``: a notebook of the assignment was not handed in under its name;
 - ``unreadable``: nbgrader could not read or grade it;
 - ``tampered``: the kernel reported more than the handed-in answers are worth (set by
-  :mod:`autograder.integrity`, after grading);
+  :mod:`autograder.grading.integrity`, after grading);
 - ``kernel died``: the kernel crashed, exited or was stopped by a sandbox limit;
 - ``timeout``: a cell, or the whole notebook, ran past its time limit;
 - ``memory limit``: the code ran out of the memory it is allowed;
@@ -22,13 +22,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
-import nbformat.reader
-
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
 
-from .execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
+from ..notebooks import load_notebook
+from ..preprocessors.execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
 
 OK = "ok"
 MISSING_NOTEBOOK = "missing notebook"
@@ -59,15 +57,6 @@ ERROR_STATUSES = [
         "the code called input(); nobody can type an answer while it is graded",
     ),
 ]
-
-
-def load_notebook(path: Path):
-    """A notebook as nbformat version 4, without schema validation.
-
-    Validating costs tens of milliseconds per notebook, and the grader reads several per
-    submission only to look at cells and outputs; nbgrader has validated them already.
-    """
-    return nbformat.convert(nbformat.reader.reads(Path(path).read_text(encoding="utf-8")), 4)
 
 
 def _notebooks(folder: Path) -> list[Path]:

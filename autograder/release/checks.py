@@ -15,7 +15,17 @@ from aicareer.answers import SUFFIX as SHEET_SUFFIX
 from aicareer.grading import assess
 from aicareer.progress import is_widget_question
 
-from .integrity import questions_of, widget_checks
+from ..grading.integrity import questions_of, widget_checks
+from ..notebooks import grade_id as grade_id_of
+from ..notebooks import (
+    is_grade,
+    is_graded,
+    is_graded_by_hand,
+    is_locked,
+    is_solution,
+    is_task,
+    points,
+)
 
 SECRET_MARKERS = (
     "BEGIN SOLUTION",
@@ -32,19 +42,8 @@ GRADE_CALL_POINTS = re.compile(r"hw\.grade\([\s\S]*?points=([\d.]+)")
 STATED_POINTS = re.compile(r"(\d+(?:\.\d+)?) points")
 
 
-def nbgrader_meta(cell) -> dict:
-    """The cell's nbgrader metadata (empty if it has none)."""
-    return cell.metadata.get("nbgrader", {})
-
-
-def is_graded(cell) -> bool:
-    """True for a cell that carries points: an autograder test, a manual answer, or a task."""
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("grade") or meta.get("task"))
-
-
 def _where(path: Path, index: int, cell) -> str:
-    grade_id = nbgrader_meta(cell).get("grade_id")
+    grade_id = grade_id_of(cell)
     return f"{path.name} cell {index}" + (f" ({grade_id})" if grade_id else "")
 
 
@@ -79,27 +78,26 @@ def grading_metadata(source_notebook: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     problems, seen, total = [], set(), 0.0
     for index, cell in enumerate(nb.cells):
-        meta = nbgrader_meta(cell)
-        if not any(meta.get(k) for k in ("grade", "solution", "locked", "task")):
+        if not (is_grade(cell) or is_solution(cell) or is_locked(cell) or is_task(cell)):
             continue
-        grade_id = meta.get("grade_id", "")
+        grade_id = grade_id_of(cell) or ""
         if not grade_id:
             problems.append(f"{_where(path, index, cell)} has no grade id")
         elif grade_id in seen:
             problems.append(f"{_where(path, index, cell)}: the grade id {grade_id!r} is used twice")
         seen.add(grade_id)
         if is_graded(cell):
-            points = meta.get("points", 0) or 0
-            if points <= 0:
+            worth = points(cell)
+            if worth <= 0:
                 problems.append(f"{_where(path, index, cell)} is graded but has no points")
-            total += points
+            total += worth
             for stated in GRADE_CALL_POINTS.findall(cell.source):
-                if float(stated) != points:
+                if float(stated) != worth:
                     problems.append(
                         f"{_where(path, index, cell)}: hw.grade(points={stated}) but the cell is "
-                        f"worth {points:g}; nbgrader reads the value as points earned"
+                        f"worth {worth:g}; nbgrader reads the value as points earned"
                     )
-        if is_widget_question(cell) and not meta.get("solution"):
+        if is_widget_question(cell) and not is_solution(cell):
             problems.append(
                 f"{_where(path, index, cell)}: a widget question must be a solution cell"
             )
@@ -163,12 +161,11 @@ def points_table(source_notebook: Path) -> list[tuple[str, str, float]]:
     for cell in nb.cells:
         if not is_graded(cell):
             continue
-        meta = nbgrader_meta(cell)
-        if meta.get("task") or cell.cell_type == "markdown":
+        if is_graded_by_hand(cell.cell_type, is_task(cell)):
             how = "by hand"
         elif "hw.grade(" in cell.source:
             how = "widget answer"
         else:
             how = "code tests"
-        rows.append((meta["grade_id"], how, float(meta.get("points", 0))))
+        rows.append((grade_id_of(cell), how, points(cell)))
     return rows

@@ -1,6 +1,6 @@
 """Start one grading kernel under limits: the first program to run inside the sandbox.
 
-Usage: ``python sandbox_boot.py SETTINGS_JSON -- KERNEL COMMAND ...``
+Usage: ``python boot.py SETTINGS_JSON -- KERNEL COMMAND ...``
 
 This file is run by the sandbox's own Python with nothing of the course importable, so
 it uses the standard library only. It
@@ -28,9 +28,34 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass
 
 WATCH_INTERVAL = 0.05  # seconds between looks at the sandbox's processes
 PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class BootSettings:
+    """What the grader tells this program, as one JSON argument. Defined here, once: the
+    kernel manager (``manager.py``) builds it, this program reads it."""
+
+    isolated: bool  # inside a bubblewrap sandbox (else: limits only)
+    memory_bytes: int  # for the kernel and all its processes together
+    file_bytes: int  # largest file the kernel may write
+    processes: int  # processes and threads the kernel may run
+    submission: str = ""  # the read-only copy of the submission's files (isolated only)
+    workdir: str = ""  # the writable home folder the kernel starts in (isolated only)
+    matplotlib_cache: str | None = None  # font list to seed, to spare seconds on first plot
+    note: str = ""  # where to say which limit stopped the kernel (isolated only)
+
+    def to_json(self) -> str:
+        """The settings as the command-line argument this program takes."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> BootSettings:
+        """The settings back from :meth:`to_json`'s text."""
+        return cls(**json.loads(text))
 
 
 def _limit(which: int, value: int) -> None:
@@ -40,22 +65,22 @@ def _limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
-def apply_limits(settings: dict) -> None:
+def apply_limits(settings: BootSettings) -> None:
     """Limits inherited by the kernel and anything it starts."""
-    _limit(resource.RLIMIT_AS, settings["memory_bytes"])
-    _limit(resource.RLIMIT_FSIZE, settings["file_bytes"])
+    _limit(resource.RLIMIT_AS, settings.memory_bytes)
+    _limit(resource.RLIMIT_FSIZE, settings.file_bytes)
     _limit(resource.RLIMIT_CORE, 0)
-    if settings["isolated"]:
+    if settings.isolated:
         # Counted per user; only inside the sandbox's own user namespace does that mean
         # "processes of this submission" rather than "all of the instructor's processes".
-        _limit(resource.RLIMIT_NPROC, settings["processes"])
+        _limit(resource.RLIMIT_NPROC, settings.processes)
 
 
-def prepare_home(settings: dict) -> None:
+def prepare_home(settings: BootSettings) -> None:
     """Copy the submission into the writable work folder and seed matplotlib's cache."""
-    work = settings["workdir"]
-    shutil.copytree(settings["submission"], work, dirs_exist_ok=True)
-    fonts = settings.get("matplotlib_cache")
+    work = settings.workdir
+    shutil.copytree(settings.submission, work, dirs_exist_ok=True)
+    fonts = settings.matplotlib_cache
     if fonts and os.path.isdir(fonts):
         # Without its font list matplotlib spends seconds rebuilding it on first import.
         shutil.copytree(fonts, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
@@ -119,11 +144,11 @@ class MemoryWatch(threading.Thread):
             time.sleep(WATCH_INTERVAL)
 
 
-def supervise(kernel: int, settings: dict) -> int:
+def supervise(kernel: int, settings: BootSettings) -> int:
     """Wait for the kernel, enforcing the sandbox-wide process and memory limits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel
     # Our own Python, the sandbox's init and the kernel are counted as well.
-    most_processes = settings["processes"] + 2
+    most_processes = settings.processes + 2
     memory = MemoryWatch()
     memory.start()
     while True:
@@ -132,23 +157,23 @@ def supervise(kernel: int, settings: dict) -> int:
             return os.waitstatus_to_exitcode(status)
         if len(_sandbox_processes()) > most_processes:
             _stop_everything(
-                settings["note"],
-                f"the code started more than {settings['processes']} processes "
+                settings.note,
+                f"the code started more than {settings.processes} processes "
                 "(process limit); the kernel was stopped",
             )
-        elif memory.latest > settings["memory_bytes"]:
+        elif memory.latest > settings.memory_bytes:
             _stop_everything(
-                settings["note"],
-                f"the code's processes used more than {settings['memory_bytes'] >> 20} MiB "
+                settings.note,
+                f"the code's processes used more than {settings.memory_bytes >> 20} MiB "
                 "together (memory limit); the kernel was stopped",
             )
         time.sleep(WATCH_INTERVAL)
 
 
 def main(argv: list[str]) -> int:
-    settings = json.loads(argv[1])
+    settings = BootSettings.from_json(argv[1])
     command = argv[argv.index("--") + 1 :]
-    if not settings["isolated"]:
+    if not settings.isolated:
         apply_limits(settings)
         os.execv(command[0], command)
     prepare_home(settings)

@@ -1,8 +1,9 @@
 """The instructor's report: how the class did, question by question, and who needs a look.
 
 One self-contained HTML page per assignment (plots embedded as PNG), so it can be
-mailed or archived. Everything taken from submissions is escaped: a student name or a
-status detail can never run as HTML or script in the instructor's browser.
+mailed or archived. The page is a jinja2 template with autoescaping on: everything taken
+from submissions is escaped by default, so a student name or a status detail can never
+run as HTML or script in the instructor's browser.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import base64
 import io
 import statistics
-from html import escape
 from pathlib import Path
 
+import jinja2
 import matplotlib
 
 matplotlib.use("Agg")  # the grader has no screen
@@ -20,7 +21,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 
-from .export import points_text  # noqa: E402
+from .wording import points_text  # noqa: E402
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def _png(fig) -> str:
@@ -89,54 +96,23 @@ def render(
     auto_points = {q: p for q, p in max_points.items() if q not in manual}
     considered = {r["student"]: scores.get(r["student"], {}) for r in graded}
     shares = question_shares(considered, auto_points)
-    missed = [(q, s) for q, s in shares if s < 0.5] or shares[:3]
-    look = [r for r in rows if r["status"] != "ok" or r.get("flags")]
-    parts = [
-        "<!doctype html><meta charset='utf-8'>",
-        f"<title>Report: {escape(assignment)}</title>",
-        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}"
-        "td,th{padding:2px 10px;text-align:left}th{border-bottom:1px solid #999}"
-        ".bad{color:#b42318}</style>",
-        f"<h1>{escape(assignment)}</h1>",
-        f"<p>{len(rows)} submissions, {len(graded)} graded. ",
+    look = [
+        {**r, "flags": [f for f in r.get("flags", "").split(" | ") if f]}
+        for r in rows
+        if r["status"] != "ok" or r.get("flags")
     ]
-    if totals:
-        parts.append(
-            f"Median score {points_text(statistics.median(totals))} of {points_text(maximum)}; "
-            f"reflections graded by hand count once they are marked.</p>"
-        )
-        parts.append(
-            f"<img alt='Histogram of total scores' src='data:image/png;base64,"
-            f"{score_plot(totals, maximum, assignment)}'>"
-        )
-    else:
-        parts.append("</p>")
-    if shares:
-        parts.append(
-            "<h2>Questions most learners missed</h2><table><tr><th>graded cell</th>"
-            "<th>share of its points earned</th></tr>"
-        )
-        parts += [f"<tr><td>{escape(q)}</td><td>{100 * s:.0f}%</td></tr>" for q, s in missed]
-        parts.append("</table>")
-        parts.append(
-            f"<img alt='Share of points earned per question' src='data:image/png;"
-            f"base64,{question_plot(shares, assignment)}'>"
-        )
-    parts.append("<h2>Submissions that need a human look</h2>")
-    if look:
-        parts.append("<table><tr><th>student</th><th>status</th><th>why</th><th>flags</th></tr>")
-        parts += [
-            f"<tr><td>{escape(r['student'])}</td><td class='bad'>{escape(r['status'])}"
-            f"</td><td>{escape(r['detail'])}</td>"
-            f"<td>{'<br>'.join(escape(f) for f in r.get('flags', '').split(' | ') if f)}</td></tr>"
-            for r in look
-        ]
-        parts.append("</table>")
-    else:
-        parts.append("<p>None: every submission was graded normally.</p>")
-    if manual:
-        parts.append(f"<p>Still to grade by hand in Formgrader: {escape(', '.join(manual))}.</p>")
-    return "\n".join(parts)
+    return TEMPLATES.get_template("report/page.html.j2").render(
+        assignment=assignment,
+        rows=rows,
+        graded=len(graded),
+        median=points_text(statistics.median(totals)) if totals else None,
+        maximum=points_text(maximum),
+        score_png=score_plot(totals, maximum, assignment) if totals else "",
+        missed=[(q, s) for q, s in shares if s < 0.5] or shares[:3],
+        question_png=question_plot(shares, assignment) if shares else "",
+        look=look,
+        manual=manual,
+    )
 
 
 def write_report(path: Path, html_text: str) -> Path:

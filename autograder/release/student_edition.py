@@ -8,14 +8,13 @@ assignment (autograde needs that).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..nbgrader_command import NbgraderFailed
+from ..nbgrader_command import nbgrader as run_nbgrader
 from . import checks
 
 FULL_MARKS = "Success! Your notebook passes all the tests."
@@ -51,21 +50,11 @@ class Release:
 
 
 def nbgrader(course: Path, *args: str) -> str:
-    """Run an nbgrader command in ``course`` and return its output; raise if it fails."""
-    bin_dir = Path(sys.executable).parent
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    env.pop("NBGRADER_EXECUTION", None)
-    result = subprocess.run(
-        [str(bin_dir / "nbgrader"), *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        raise ReleaseRefused([f"nbgrader {' '.join(args)} failed:\n{output.strip()}"])
-    return output
+    """Run an nbgrader command in ``course``; a failure refuses the release with its output."""
+    try:
+        return run_nbgrader(course, *args)
+    except NbgraderFailed as failed:
+        raise ReleaseRefused([str(failed)]) from None
 
 
 def assignments_in(root: Path) -> list[str]:

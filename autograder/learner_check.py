@@ -18,12 +18,15 @@ import nbformat
 from aicareer.answers import SUFFIX, read_sheet
 from aicareer.notebook_status import notebook_contents, read_notebook
 
-from . import export
-from .export import points_text
-from .feedback import SELF_MARKING_CONFIG
-from .grade import grade, load_api
-from .release import nbgrader
-from .status import MISSING_ANSWERS
+from . import gradebook
+from .grading.engine import grade
+from .grading.statuses import MISSING_ANSWERS
+from .grading.worker import load_api
+from .nbgrader_command import nbgrader
+from .notebooks import is_graded, is_graded_by_hand, is_task, points
+from .options import GradingOptions
+from .reports.feedback import SELF_MARKING_CONFIG
+from .reports.wording import points_text
 
 LEARNER = "me"
 NOT_STARTED = "not started"
@@ -74,7 +77,7 @@ def check_workspace(repo: Path, workspace: Path) -> list[ModuleCheck]:
         if p.is_dir() and (repo / "source" / p.name).is_dir()
     )
     results = []
-    export.quiet_gradebook_warnings()
+    gradebook.quiet_gradebook_warnings()
     with tempfile.TemporaryDirectory(prefix="self-check-") as scratch:
         course = Path(scratch)
         shutil.copy(repo / "nbgrader_config.py", course)
@@ -93,24 +96,16 @@ def check_workspace(repo: Path, workspace: Path) -> list[ModuleCheck]:
                 target,
                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.unreadable-*"),
             )
-            (outcome,) = grade(course, assignment, workers=1, progress=False)
+            (outcome,) = grade(course, assignment, GradingOptions(workers=1, feedback=False))
             load_api(course).generate_feedback(assignment, LEARNER, force=True)
             results.append(_summarise(course, workspace, assignment, outcome))
     return results
 
 
 def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> ModuleCheck:
-    from nbgrader.api import Gradebook
-
-    points = export.scores(export.gradebook_url(course), assignment).get(LEARNER, {})
-    with Gradebook(export.gradebook_url(course)) as gradebook:
-        cells = gradebook.find_notebook(assignment, assignment).grade_cells
-        by_hand = sum(c.max_score for c in cells if not c.cell_type == "code")
-        task_points = sum(
-            c.max_score for c in gradebook.find_notebook(assignment, assignment).task_cells
-        )
-        total = gradebook.find_assignment(assignment).max_score
-    by_hand += task_points
+    db = gradebook.gradebook_url(course)
+    earned = gradebook.scores(db, assignment).get(LEARNER, {})
+    cells = gradebook.cell_points(db, assignment)
     page = None
     for html in (course / "feedback" / LEARNER / assignment).glob("*.html"):
         page = workspace / "feedback" / f"{assignment}.html"
@@ -118,9 +113,9 @@ def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> Modul
         shutil.copy(html, page)
     return ModuleCheck(
         assignment,
-        sum(points.values()),
-        total - by_hand,
-        by_hand,
+        sum(earned.values()),
+        cells.autograded_total,
+        cells.by_hand_total,
         outcome.status,
         outcome.detail,
         page,
@@ -148,12 +143,12 @@ def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | 
         ):
             return None
         for cell in nbformat.read(handed_out, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            points = float(meta.get("points", 0) or 0)
-            if meta.get("grade") and cell.cell_type == "code":
-                autograded += points
-            elif meta.get("grade") or meta.get("task"):
-                by_hand += points
+            if not is_graded(cell):
+                continue
+            if is_graded_by_hand(cell.cell_type, is_task(cell)):
+                by_hand += points(cell)
+            else:
+                autograded += points(cell)
     if not released:
         return None
     return ModuleCheck(assignment, 0.0, autograded, by_hand, NOT_STARTED, "", None)

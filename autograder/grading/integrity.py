@@ -27,7 +27,7 @@ from aicareer.grading import assess
 from aicareer.notebook_status import build_question, evaluate_literal, literal_names
 from aicareer.questions import InvalidAnswer
 
-from .status import load_notebook
+from ..notebooks import grade_id, is_locked, is_test_cell, load_notebook
 
 ASKING_METHODS = ("single_choice", "multiple_choice", "numeric", "ranking", "matching")
 TOLERANCE = 1e-6
@@ -46,10 +46,6 @@ class WidgetCheck:
 
 def _code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def _grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def _calls(source: str, method: str):
@@ -97,8 +93,8 @@ def widget_checks(nb) -> list[WidgetCheck]:
     names = literal_names(nb)
     checks = []
     for cell in _code_cells(nb):
-        grade_id = _grade_id(cell)
-        if not grade_id:
+        cell_id = grade_id(cell)
+        if not cell_id:
             continue
         for call in _calls(cell.source, "grade"):
             try:
@@ -107,7 +103,7 @@ def widget_checks(nb) -> list[WidgetCheck]:
                 continue
             checks.append(
                 WidgetCheck(
-                    grade_id,
+                    cell_id,
                     arguments["question_id"],
                     arguments["key"],
                     float(arguments["points"]),
@@ -230,15 +226,9 @@ def tampering_flags(submitted_notebook: Path) -> list[str]:
         return []
     flags = []
     for index, cell in enumerate(nb.cells, start=1):
-        meta = cell.metadata.get("nbgrader", {})
-        if (
-            cell.cell_type != "code"
-            or meta.get("locked")
-            or meta.get("grade")
-            and not meta.get("solution")
-        ):
+        if cell.cell_type != "code" or is_locked(cell) or is_test_cell(cell):
             continue
-        where = meta.get("grade_id") or f"cell {index}"
+        where = grade_id(cell) or f"cell {index}"
         for pattern, reason in TAMPERING_PATTERNS:
             match = re.search(pattern, cell.source)
             if match:

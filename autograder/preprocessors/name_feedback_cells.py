@@ -1,25 +1,5 @@
-"""The feedback page a learner reads: each graded cell named by its question, a clear word
-on what a person grades, and nothing fetched from the internet.
-
-nbgrader's own page labels its index "Test cell" and "Comment", loads MathJax from a
-CDN and leaves script that needs jQuery under every widget, so offline it shows errors
-and stray marks. ``nbgrader_config.py`` puts ``templates/`` first among nbconvert's
-template folders, so that the name "feedback" (which nbgrader's API insists on) finds
-``templates/feedback/``, and adds :class:`NameFeedbackCells`, which works out what that
-template shows.
-
-A reflection is graded by a person. In a class, the page says so, and shows its score
-once the instructor has marked it; the mark scheme is taken out (nbgrader's gradebook
-keeps a task cell's text with its scheme, so its own page showed the scheme to every
-learner). For a learner checking their own work (``make check``, where
-:data:`SELF_MARKING_CONFIG` is added to a scratch copy of the configuration), nobody else
-will mark it: the page shows the mark scheme so that the learner can mark themselves, but
-only once they have written their answer (anything but the placeholder), so that the
-scheme cannot shape the answer; until then its index entry and its note say to write the
-answer and run ``make check`` again.
-A learner studying alone has the whole course, ``source/`` included, so this reveals
-nothing they could not open; it puts the scheme where it helps, after the work.
-"""
+"""NameFeedbackCells: works out what the feedback page shows for each graded cell (see
+:mod:`autograder.reports.feedback` for the page and why it differs from nbgrader's)."""
 
 from __future__ import annotations
 
@@ -29,23 +9,13 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-TEMPLATE_NAME = "feedback"
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-
-# Appended to the scratch course's nbgrader_config.py by the learner's self-check.
-SELF_MARKING_CONFIG = "\n# Added by make check: the learner marks their own reflections.\n" + (
-    "c.NameFeedbackCells.self_marking = True\n"
-)
+from ..gradebook import hand_marked
+from ..notebooks import grade_id, is_graded_by_hand, is_task
 
 _QUESTION = re.compile(r"Question\s+(\d+(?:\.\d+)*)")
 # The check cell of a widget question opens "Question 1.2: an answer is saved; ...".
 _SAVED_ANSWER = re.compile(r"Question\s+(\d+(?:\.\d+)*): an answer is saved")
 _SCHEME = re.compile(r"#+\s*BEGIN MARK SCHEME\s*\n(.*?)\n#+\s*END MARK SCHEME", re.S)
-
-
-def template_dirs() -> list[str]:
-    """Where the course's feedback template lives (it builds on nbconvert's own)."""
-    return [str(TEMPLATE_DIR)]
 
 
 def question_label(cell) -> str:
@@ -59,13 +29,13 @@ def question_label(cell) -> str:
         if text:
             saved = _SAVED_ANSWER.match(text)
             return f"Question {saved.group(1)}: the score of your saved answer" if saved else text
-    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    return grade_id(cell) or ""
 
 
-def mark_scheme(source_notebook, grade_id: str) -> str:
-    """The mark scheme of task ``grade_id`` in the instructor's notebook, or ''."""
+def mark_scheme(source_notebook, task_id: str) -> str:
+    """The mark scheme of task ``task_id`` in the instructor's notebook, or ''."""
     for cell in source_notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+        if grade_id(cell) == task_id:
             found = _SCHEME.search(cell.source)
             return found.group(1).strip() if found else ""
     return ""
@@ -113,7 +83,7 @@ class NameFeedbackCells(Preprocessor):
                     f"Question {number.group(1)}: your answer" if number else "Your answer"
                 )
             pending_answers = []
-            if meta.get("task") or cell.cell_type == "markdown":
+            if is_graded_by_hand(cell.cell_type, is_task(cell)):
                 scheme = _SCHEME.search(cell.source)
                 if scheme:  # never on the page itself; shown apart, to self-markers only
                     cell.source = cell.source[: scheme.start()] + cell.source[scheme.end() :]
@@ -159,19 +129,14 @@ class NameFeedbackCells(Preprocessor):
 
     @staticmethod
     def _hand_marked(resources) -> set[str]:
-        """The grade ids a person has given a score to (nbgrader keeps it apart from the
-        autograder's), read from the gradebook."""
+        """The grade ids a person has given a score to, read from the gradebook."""
         info = resources.get("nbgrader", {})
         if not info.get("db_url"):
             return set()
         try:
-            from nbgrader.api import Gradebook
-
-            with Gradebook(info["db_url"]) as gradebook:
-                submitted = gradebook.find_submission_notebook(
-                    info["notebook"], info["assignment"], info["student"]
-                )
-                return {g.name for g in submitted.grades if g.manual_score is not None}
+            return hand_marked(
+                info["db_url"], info["assignment"], info["notebook"], info["student"]
+            )
         except Exception:  # no gradebook at hand: nothing is known to be marked
             return set()
 
@@ -184,9 +149,9 @@ def _answered(nb, released, task_index: int) -> bool:
     written = nb.cells[task_index + 1].source.strip()
     if not written:
         return False
-    grade_id = nb.cells[task_index].metadata["nbgrader"].get("grade_id")
+    task_id = grade_id(nb.cells[task_index])
     if released is not None:
         for position, cell in enumerate(released.cells[:-1]):
-            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            if grade_id(cell) == task_id:
                 return written != released.cells[position + 1].source.strip()
     return True

@@ -24,7 +24,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from .sandbox import SandboxedKernelManager
+from ..sandbox import SandboxedKernelManager
 
 # The error names and the note this step writes into graded notebooks; the statuses
 # (autograder.status) and the report's flags are read from them.

@@ -1,0 +1,132 @@
+"""The ``grade`` command's work: autograde a class, check each result in this trusted
+process, and write the grades CSV and the report. It prints nothing; the command line
+says what happened."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import gradebook
+from ..notebooks import load_notebook
+from ..options import GradingOptions
+from ..preprocessors.execute import OUTPUT_CUT_MARK
+from ..reports import grades_csv, page
+from ..reports.wording import describe_lateness
+from . import integrity, statuses
+from .engine import grade
+from .outcomes import Outcome
+
+
+@dataclass
+class ClassGrades:
+    """What grading a class produced."""
+
+    assignment: str
+    rows: list[dict] = field(default_factory=list)  # one per submission (grades_csv.COLUMNS)
+    grades: Path | None = None  # the CSV
+    report: Path | None = None  # the report page
+    feedback: Path | None = None  # feedback/ (one page per learner), if written
+
+    def counts(self) -> dict[str, int]:
+        """How many submissions ended with each status."""
+        return dict(sorted(Counter(row["status"] for row in self.rows).items()))
+
+    def needing_a_look(self) -> list[dict]:
+        """The rows a person should look at: any status but ok, or any flag."""
+        return [row for row in self.rows if row["status"] != statuses.OK or row["flags"]]
+
+
+def grade_class(
+    course: Path,
+    assignment: str,
+    options: GradingOptions | None = None,
+    executor: Executor | None = None,
+    on_outcome: Callable[[Outcome, int], None] | None = None,
+) -> ClassGrades:
+    """Grade every submission of ``assignment``; write the grades CSV and the report.
+
+    Returns an empty :class:`ClassGrades` (no rows, nothing written) when nobody handed in.
+    """
+    course = Path(course).resolve()
+    options = options or GradingOptions()
+    gradebook.quiet_gradebook_warnings()
+    db = gradebook.gradebook_url(course, options.db_url)
+    if options.due:
+        gradebook.set_due_date(db, assignment, options.due)
+    outcomes = grade(course, assignment, options, executor=executor, on_outcome=on_outcome)
+    result = ClassGrades(assignment)
+    if not outcomes:
+        return result
+    earned = gradebook.scores(db, assignment)
+    late = gradebook.seconds_late(db, assignment)
+    cells = gradebook.cell_points(db, assignment)
+    for outcome in outcomes:
+        student = outcome.submission.student
+        points = earned.get(student, {})
+        status, detail, flags = _check_integrity(course, outcome, points)
+        lateness = describe_lateness(late.get(student, 0))
+        if lateness:
+            flags.insert(0, lateness)
+        result.rows.append(
+            {
+                "assignment": assignment,
+                "student": student,
+                # Unreadable means nbgrader never ran it: an empty score, not a zero, so nobody
+                # mistakes "could not grade" for "earned nothing".
+                "score": round(sum(points.values()), 2)
+                if points and status not in (statuses.UNREADABLE, statuses.MISSING_NOTEBOOK)
+                else "",
+                "max_score": cells.total,
+                "status": status,
+                "detail": detail,
+                "flags": " | ".join(flags),
+                "seconds_late": round(late.get(student, 0)),
+                "seconds": round(outcome.seconds, 2),
+            }
+        )
+    reports = course / "reports"
+    result.grades = grades_csv.write_csv(reports / f"{assignment}-grades.csv", result.rows)
+    result.report = page.write_report(
+        reports / f"{assignment}-report.html",
+        page.render(assignment, result.rows, earned, cells.points, list(cells.by_hand)),
+    )
+    if options.feedback:
+        result.feedback = course / "feedback"
+    return result
+
+
+def _check_integrity(course: Path, outcome: Outcome, earned: dict) -> tuple[str, str, list[str]]:
+    """The final status, detail and flags of one submission, from checks made here in
+    the trusted process rather than in the learner's kernel."""
+    submission = outcome.submission
+    submitted = course / "submitted" / submission.student / submission.assignment
+    graded = course / "autograded" / submission.student / submission.assignment
+    status, detail, flags = outcome.status, outcome.detail, []
+    for source in sorted((course / "source" / submission.assignment).glob("*.ipynb")):
+        flags += integrity.tampering_flags(submitted / source.name)
+        if status in (statuses.UNREADABLE, statuses.MISSING_NOTEBOOK):
+            continue
+        disagreements = integrity.widget_disagreements(
+            source, submitted, submission.assignment, earned
+        )
+        if disagreements:
+            status, detail = statuses.TAMPERED, "; ".join(disagreements)[:500]
+        if _output_was_cut(graded / source.name):
+            flags.append(f"{source.name}: output cut to the size limit")
+    return status, detail, flags
+
+
+def _output_was_cut(notebook: Path) -> bool:
+    try:
+        nb = load_notebook(notebook)
+    except Exception:
+        return False
+    return any(
+        OUTPUT_CUT_MARK in output.get("text", "")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )

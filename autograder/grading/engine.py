@@ -1,0 +1,78 @@
+"""Grade a class: every submission of an assignment, several at a time, on an executor.
+
+The engine hands one task per submission to a ``concurrent.futures.Executor`` and
+collects the outcomes; it prints nothing. By default the executor is a local pool of
+worker processes (see :mod:`.worker` for why processes are kept between submissions);
+any other executor with the same ``submit`` can be passed in instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from ..options import GradingOptions, Isolation
+from ..sandbox import isolation_problem
+from .outcomes import Outcome, Submission
+from .worker import grade_submission, prepare_process
+
+
+def find_submissions(course: Path, assignment: str) -> list[Submission]:
+    """Every ``submitted/<student>/<assignment>/`` folder, sorted by student."""
+    folder = Path(course) / "submitted"
+    students = (
+        sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+        if folder.is_dir()
+        else []
+    )
+    return [Submission(student, assignment) for student in students]
+
+
+def local_pool(course: Path, options: GradingOptions, sandbox_problem: str | None) -> Executor:
+    """The default executor: ``options.workers`` processes on this machine, each made
+    ready to grade as it starts."""
+    return ProcessPoolExecutor(
+        max_workers=options.workers,
+        initializer=prepare_process,
+        initargs=(str(course), sandbox_problem),
+    )
+
+
+def grade(
+    course: Path,
+    assignment: str,
+    options: GradingOptions | None = None,
+    executor: Executor | None = None,
+    on_outcome: Callable[[Outcome, int], None] | None = None,
+) -> list[Outcome]:
+    """Autograde every submission of ``assignment`` in ``course``.
+
+    The assignment must have been released (``make release``), so that nbgrader's
+    gradebook knows its cells. ``on_outcome(outcome, total)`` is called as each
+    submission finishes (for a progress bar). Returns one outcome per submission,
+    sorted by student.
+    """
+    course = Path(course).resolve()
+    options = options or GradingOptions()
+    submissions = find_submissions(course, assignment)
+    if not submissions:
+        return []
+    problem = "turned off" if options.isolation is Isolation.OFF else isolation_problem()
+    own_executor = executor is None
+    executor = executor or local_pool(course, options, problem)
+    outcomes = []
+    try:
+        futures = [
+            executor.submit(grade_submission, str(course), options, problem, submission)
+            for submission in submissions
+        ]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome, len(submissions))
+    finally:
+        if own_executor:
+            executor.shutdown()
+    return sorted(outcomes, key=lambda o: o.submission.student)

@@ -1,0 +1,47 @@
+"""Every setting of a grading run, with its default, in one place.
+
+The command line builds one frozen :class:`GradingOptions`; the grading engine, its
+workers and nbgrader's configuration read it from there. Settings left as None keep what
+``nbgrader_config.py`` says.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+
+
+class Isolation(str, enum.Enum):
+    """Whether each learner's kernel runs in a bubblewrap sandbox."""
+
+    AUTO = "auto"  # where this machine allows it (the default), saying loudly when not
+    ON = "on"  # refuse to grade without a sandbox
+    OFF = "off"  # run kernels as the instructor, limits only
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Kernels spend part of their time waiting, so one more than the cores keeps them busy.
+DEFAULT_WORKERS = min(8, (os.cpu_count() or 1) + 1)
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """One grading run's settings."""
+
+    workers: int = DEFAULT_WORKERS  # submissions graded at once
+    feedback: bool = True  # write each learner's feedback page
+    isolation: Isolation = Isolation.AUTO
+    cell_timeout: int | None = None  # seconds one cell may run (config: 120)
+    notebook_timeout: int | None = None  # seconds a whole notebook may run (config: 900)
+    db_url: str | None = None  # the gradebook, if not SQLite in the course folder
+    due: str | None = None  # due date, recorded first so the grades show who was late
+    progress: bool = True  # draw a progress bar on stderr
+
+    def __post_init__(self):
+        # Accept the plain word too ("on"), as the command line and older callers give it.
+        object.__setattr__(self, "isolation", Isolation(self.isolation))
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")

@@ -1,0 +1,29 @@
+"""The grades CSV: one row per submission, with its status, flags and lateness."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+COLUMNS = [
+    "assignment",
+    "student",
+    "score",
+    "max_score",
+    "status",
+    "detail",
+    "flags",
+    "seconds_late",
+    "seconds",
+]
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    """Write ``rows`` (dicts with :data:`COLUMNS`) as CSV; returns ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

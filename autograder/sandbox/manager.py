@@ -1,0 +1,140 @@
+"""The kernel manager that starts each learner's kernel in its sandbox, under limits.
+
+nbgrader runs a submission's code as the instructor, in the course directory, where it
+could read the hidden tests, rewrite the gradebook or delete files. Here the grading
+process stays outside and trusted; only the kernel is started inside a bubblewrap
+sandbox (``bwrap``, from Debian's ``bubblewrap`` package) that has
+
+- its own user, PID, network, IPC and UTS namespaces: no network at all, and no process
+  outlives the kernel;
+- read-only system and Python folders, and none of the course: the submission's files
+  (notebooks left out) are copied into a writable home in a size-capped tmpfs;
+- limits on memory, processes, file size and the size of that home (see ``boot.py``,
+  which runs first inside the sandbox).
+
+The grader talks to the kernel over ZeroMQ IPC sockets in a scratch folder that is the
+only host folder the sandbox can write. Where bubblewrap is missing or cannot create
+namespaces, grading still runs, with the memory and file-size limits only, and the grade
+command says loudly that it is not isolated.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Integer, Unicode
+
+from ..options import Isolation
+from .boot import BootSettings
+from .bwrap import BOOT, HOME, INSIDE, ONE_THREAD, MiB, bwrap_command, matplotlib_cache
+from .probe import isolation_problem
+
+LIMIT_NOTE = "limit-note.txt"
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run under limits, isolated where the OS allows.
+
+    nbclient creates one per notebook it runs and calls ``start_kernel(cwd=...)`` with
+    the folder of the notebook being graded; that folder's files, minus notebooks, are
+    the only course files the kernel sees.
+    """
+
+    isolation = Unicode(
+        Isolation.AUTO.value,
+        help="'auto': isolate where possible; 'on': refuse to grade without isolation; "
+        "'off': run kernels unisolated (limits still apply).",
+    ).tag(config=True)
+    memory_mb = Integer(2048, help="Memory for the kernel and its processes (MiB).").tag(
+        config=True
+    )
+    max_processes = Integer(64, help="Processes and threads the kernel may run.").tag(config=True)
+    max_file_mb = Integer(64, help="Largest file the kernel may write (MiB).").tag(config=True)
+    home_mb = Integer(256, help="Size of the kernel's writable home (MiB).").tag(config=True)
+
+    _scratch: Path | None = None
+    _isolated: bool = False
+
+    @property
+    def isolated(self) -> bool:
+        """Whether this manager's kernel runs in a sandbox."""
+        return self._isolated
+
+    def _decide(self) -> bool:
+        isolation = Isolation(self.isolation)
+        if isolation is Isolation.OFF:
+            return False
+        problem = isolation_problem()
+        if problem and isolation is Isolation.ON:
+            raise RuntimeError(f"kernel isolation was required but is unavailable: {problem}")
+        return problem is None
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self._scratch is None:
+            self._isolated = self._decide()
+            if self._isolated:
+                self._scratch = Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
+                shutil.copytree(
+                    Path(kw.get("cwd") or os.getcwd()),
+                    self._scratch / "files",
+                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+                )
+                ipc = self._scratch / "ipc"
+                ipc.mkdir()
+                # The only way in or out: sockets in a folder both sides can see.
+                self.transport = "ipc"
+                self.connection_file = str(ipc / "kernel.json")
+                self.ip = str(ipc / "k")
+        kw["env"] = {**kw.get("env", os.environ), **ONE_THREAD}
+        if self._isolated:
+            (self._scratch / "ipc" / LIMIT_NOTE).unlink(missing_ok=True)
+            kw["cwd"] = str(self._scratch)
+            # Ctrl-C as a message on the control channel: a signal to bwrap would not reach
+            # the kernel inside its PID namespace.
+            self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
+
+    def boot_settings(self) -> BootSettings:
+        """What ``boot.py`` is told about this kernel's limits and folders."""
+        return BootSettings(
+            isolated=self._isolated,
+            memory_bytes=self.memory_mb * MiB,
+            file_bytes=self.max_file_mb * MiB,
+            processes=self.max_processes,
+            submission=f"{INSIDE}/submission",
+            workdir=f"{HOME}/work",
+            matplotlib_cache=f"{INSIDE}/matplotlib" if matplotlib_cache() else None,
+            note=str(self._scratch / "ipc" / LIMIT_NOTE) if self._isolated else "",
+        )
+
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        """The kernel's command, started through ``boot.py`` (inside bwrap if isolated)."""
+        command = super().format_kernel_cmd(extra_arguments)
+        if os.name != "posix":
+            return command
+        settings = self.boot_settings().to_json()
+        if not self._isolated:
+            return [sys.executable, str(BOOT), settings, "--", *command]
+        sandbox = bwrap_command(self._scratch, self.home_mb, os.environ, fonts=matplotlib_cache())
+        return [*sandbox, sys.executable, f"{INSIDE}/boot.py", settings, "--", *command]
+
+    def limit_note(self) -> str:
+        """What the sandbox said when it stopped the kernel for a limit, or ''."""
+        if not self._scratch:
+            return ""
+        note = self._scratch / "ipc" / LIMIT_NOTE
+        try:
+            return note.read_text(encoding="utf-8", errors="replace")[:300]
+        except OSError:
+            return ""
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
