@@ -266,7 +266,6 @@ def score_spread_chart(table: ClassTable) -> str:
     fig, ax = plt.subplots(figsize=(min(1.1 * len(data) + 2.5, 9.5), 3.4))
     ax.boxplot(
         data,
-        vert=True,
         widths=0.5,
         patch_artist=True,
         boxprops={"facecolor": PALETTE[0], "alpha": 0.35, "edgecolor": PALETTE[0]},
