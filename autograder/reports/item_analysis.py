@@ -39,6 +39,8 @@ from aicareer.grading import assess  # noqa: E402
 from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 from aicareer.questions import InvalidAnswer, Question  # noqa: E402
 
+from .wording import points_text  # noqa: E402
+
 # Below this many submissions a correlation is mostly noise, so it is not shown.
 MIN_CLASS_SIZE = 10
 # The share of learners in each of the upper and lower groups (Kelley's 27%).
@@ -610,11 +612,6 @@ def templates():
     environment.filters["percent"] = lambda share: f"{100 * share:.0f}%"
     environment.filters["signed"] = lambda number: f"{number:+.2f}"
     return environment
-
-
-def points_text(points: float) -> str:
-    """Points as people write them: at most two decimals, no trailing zeros ("5.67", "13")."""
-    return f"{round(float(points), 2):g}"
 
 
 def render_item_analysis(

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .csv_safety import neutralise_row
-from .item_analysis import points_text
+from .wording import points_text
 
 ROSTER_COLUMNS = (
     "student_id",
