@@ -14,8 +14,9 @@ In a lesson::
 """
 
 from .answers import AnswerSheet, AnswerSheetError
-from .assignment import Assignment, Practice
+from .assignment import Assignment
 from .grading import AnswerMissing, WrongAnswer
+from .practice import Practice
 
 __version__ = "0.1.0"
 __all__ = [

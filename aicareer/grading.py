@@ -59,12 +59,9 @@ def assess(
             key = question.check(key)
         except InvalidAnswer as error:
             raise ValueError(f"the key of question {question.id!r} is not valid: {error}") from None
-        if question.kind == "numeric":
-            fraction, message = question.score(value, key, tolerance=tolerance or 0.0)
-        else:
-            fraction, message = question.score(value, key)
+        fraction, message = question.score(value, key, tolerance=tolerance or 0.0)
     if fraction < 1:
-        hint = _pick_hint(question, value, key, hints or {}, hint_missed)
+        hint = question.hint(value, key, hints or {}, hint_missed)
         message = f"{message} {hint}".strip() if hint else message
     return fraction, message
 
@@ -96,23 +93,3 @@ def points_earned(
     if fraction < 1:
         print(f"Question {question.id}: partly right. {message}")
     return round(fraction * points, 6)
-
-
-def _pick_hint(question: Question, value, key, hints: dict, hint_missed: bool = False) -> str:
-    if question.kind == "single":
-        return hints.get(value, "")
-    if question.kind == "multiple":
-        # Wrong ticks only: a hint for a right option left unticked would name it, and
-        # an empty answer would collect the whole key (practice may opt in).
-        wrong = [o for o in question.options if o in value and o not in key]
-        if hint_missed:
-            wrong = [o for o in question.options if (o in value) != (o in key)]
-        return " ".join(hints[o] for o in wrong if o in hints)
-    if question.kind == "numeric":
-        return hints.get("high" if value > key else "low", "")
-    if question.kind == "matching":
-        # Only items the learner has matched wrongly: a hint for an item not yet answered
-        # would give its answer away.
-        wrong = [i for i in key if value.get(i) not in (None, key[i]) and i in hints]
-        return " ".join(hints[i] for i in wrong)
-    return ""

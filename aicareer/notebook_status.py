@@ -32,18 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answers import Entry
-from .questions import InvalidAnswer, Question
+from .questions import BY_KIND, QUESTION_KINDS, InvalidAnswer, Question, question_asked
 
 # The tag that marks a cell asking a widget question: the release, the grader and the
 # start page all find questions by it.
 WIDGET_QUESTION_TAG = "widget-question"
-ASKING_METHODS = {
-    "single_choice": "single",
-    "multiple_choice": "multiple",
-    "numeric": "numeric",
-    "ranking": "ranking",
-    "matching": "matching",
-}
+# The binder's asking methods and the kind each asks, from the registry of kinds.
+ASKING_METHODS = {kind.asking_method: kind.kind for kind in QUESTION_KINDS}
 QUESTION_NUMBER = re.compile(r"\bQuestion\s+(\d+(?:\.\d+)*)")
 # How an answer cell reads before the learner writes: the course's placeholder line
 # ("*Write your answer to Question 4.2 here (double-click to edit).*") or nbgrader's.
@@ -187,21 +182,43 @@ def evaluate_literal(node, names: dict):
 
 
 def build_question(method: str, call: ast.Call, names: dict) -> Question | None:
-    """The question a literal ``hw.<method>(...)`` call asks, or None if it is not literal."""
-    from .assignment import _Questions  # here: assignment imports this module
+    """The question a literal ``hw.<method>(...)`` call asks, or None if it is not literal.
 
-    class _Recorder(_Questions):
-        def _ask(self, question, **_options):
-            self.questions[question.id] = question
-
+    Built by :func:`aicareer.questions.question_asked`, as the running binder builds it.
+    """
     try:
         args = [evaluate_literal(a, names) for a in call.args]
         kwargs = {k.arg: evaluate_literal(k.value, names) for k in call.keywords if k.arg}
-        recorder = _Recorder()
-        getattr(recorder, method)(*args, **kwargs)
+        question, _options = question_asked(method, *args, **kwargs)
     except (ValueError, TypeError, SyntaxError, InvalidAnswer, MemoryError, RecursionError):
         return None
-    return next(iter(recorder.questions.values()), None)
+    return question
+
+
+def literal_questions(nb: dict) -> dict[str, Question]:
+    """Every question the code cells of ``nb`` ask with literal arguments, by id.
+
+    Any ``<x>.<asking method>(...)`` call counts, tagged cell or not (a source notebook
+    is read as its author wrote it); a call whose arguments are not literals (or names
+    bound to literals, see :func:`literal_names`) is left out. When two calls ask the
+    same id, the later one wins.
+    """
+    names = literal_names(nb)
+    questions = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        tree = _parse(source_of(cell))
+        for node in ast.walk(tree) if tree else ():
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ASKING_METHODS
+            ):
+                question = build_question(node.func.attr, node, names)
+                if question is not None:
+                    questions[question.id] = question
+    return questions
 
 
 def _heading_title(text: str, number: str) -> str:
@@ -462,15 +479,15 @@ def notebook_contents(nb: dict) -> NotebookContents:
 
 
 def is_unticked(kind: str, value) -> bool:
-    """True for a multiple-choice answer with nothing ticked: saved, but no answer yet."""
-    return kind == "multiple" and isinstance(value, list) and not value
+    """True for an answer saved with nothing chosen (a multiple choice with nothing
+    ticked): saved, but no answer yet."""
+    return isinstance(kind, str) and kind in BY_KIND and BY_KIND[kind].nothing_chosen(value)
 
 
 def is_partly_answered(question: Question | None, value) -> bool:
     """True for an answer that leaves part of the question open (a matching with
     items not matched yet)."""
-    left = getattr(question, "left", None)
-    return question is not None and question.kind == "matching" and len(value) < len(left)
+    return question is not None and question.leaves_open(value)
 
 
 def answer_state(question: WidgetQuestion, entry: Entry | None) -> str:

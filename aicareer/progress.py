@@ -3,7 +3,7 @@
 Everything shown is read from files, never guessed from how a notebook looks: lessons
 are delivered already run (stored with outputs and execution counts), so a lesson
 counts as run only from the record its kernel writes while the learner runs it
-(:func:`record_practice`, called by :class:`~aicareer.assignment.Practice` as each
+(:func:`record_practice`, called by :class:`~aicareer.practice.Practice` as each
 practice question is shown). An assignment's widget questions are compared with its
 answer sheet, and its code exercises and written answers are read from the notebook
 file (:mod:`aicareer.notebook_status`, the same reader ``hw.check_complete()`` uses).

@@ -37,6 +37,7 @@ from .notebook_status import (
     required_ids,
     source_of,
 )
+from .questions import kind_named
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Marks the notes written here, so that the next save replaces them with fresh ones.
@@ -71,16 +72,8 @@ def _note(lines: list[str], html_lines: list[str] | None = None, colour: str = "
 
 
 def describe_value(kind: str, value, unit: str = "") -> str:
-    """A saved answer in plain words."""
-    if kind == "multiple":
-        return "; ".join(value) if value else "nothing ticked"
-    if kind == "numeric":
-        return f"{value:g}{unit}"
-    if kind == "ranking":
-        return ", ".join(f"{i}. {item}" for i, item in enumerate(value, start=1))
-    if kind == "matching":
-        return "; ".join(f"{item} → {match}" for item, match in value.items())
-    return str(value)
+    """A saved answer in plain words, as its question kind words it."""
+    return kind_named(kind).describe(value, unit)
 
 
 def _saved_time(stamp: str) -> str:

@@ -3,7 +3,10 @@
 A :class:`QuestionWidget` shows the prompt, the controls, a status line (the
 "saved" mark) and a feedback line. It does not know where answers are kept:
 it asks a *binder* (an :class:`~aicareer.assignment.Assignment` or a
-:class:`~aicareer.assignment.Practice`) to restore and to record them.
+:class:`~aicareer.practice.Practice`) to restore and to record them.
+
+Each widget class names the question kind it shows (``question_type``) and is found by
+that kind in :data:`WIDGET_FOR_KIND`, which fills itself as the classes are defined.
 
 Every widget has a Python ``.value`` (None until answered) that can be set in
 code, which is how the headless tests drive them; the controls set the same value.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from html import escape
+from typing import ClassVar
 
 import ipywidgets as widgets
 
@@ -25,6 +29,9 @@ from .questions import Matching, MultipleChoice, Numeric, Question, Ranking, Sin
 GREEN = "var(--jp-success-color0, #1a7f37)"
 RED = "var(--jp-error-color1, #b42318)"
 GREY = "var(--jp-ui-font-color2, #5f6b7a)"
+
+# The widget class of each question kind, by kind name; see QuestionWidget.__init_subclass__.
+WIDGET_FOR_KIND: dict[str, type[QuestionWidget]] = {}
 
 # ipywidgets gives a line of HTML the height of a button (28 px), so a message that
 # wraps would have a gap under every line; a block of our own sets ordinary spacing.
@@ -51,7 +58,17 @@ def readout_format(step: float) -> str:
 
 
 class QuestionWidget(widgets.VBox):
-    """The shared frame: prompt, controls, status line and feedback line."""
+    """The shared frame: prompt, controls, status line and feedback line.
+
+    A subclass sets ``question_type`` to the question kind it shows, which registers it.
+    """
+
+    question_type: ClassVar[type[Question] | None] = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.question_type is not None:
+            WIDGET_FOR_KIND[cls.question_type.kind] = cls
 
     def __init__(self, question: Question, binder, on_change=None):
         self.question = question
@@ -151,6 +168,7 @@ class SingleChoiceWidget(QuestionWidget):
     """Radio buttons: one option."""
 
     question: SingleChoice
+    question_type = SingleChoice
 
     def _build_controls(self):
         self.control = widgets.RadioButtons(
@@ -167,6 +185,7 @@ class MultipleChoiceWidget(QuestionWidget):
     """A checkbox per option: every option that applies."""
 
     question: MultipleChoice
+    question_type = MultipleChoice
 
     def _build_controls(self):
         # Width "auto": JupyterLab gives checkboxes a fixed width that would clip long options.
@@ -195,6 +214,7 @@ class NumericWidget(QuestionWidget):
     """A slider or a text box for a number within a range."""
 
     question: Numeric
+    question_type = Numeric
 
     def __init__(self, question, binder, on_change=None, slider=True):
         self._slider = slider
@@ -220,6 +240,7 @@ class RankingWidget(QuestionWidget):
     """The items in a list with buttons to move each one up or down."""
 
     question: Ranking
+    question_type = Ranking
 
     def _build_controls(self):
         self.order = list(self.question.items)
@@ -266,6 +287,7 @@ class MatchingWidget(QuestionWidget):
     """A drop-down per item on the left, choosing its match on the right."""
 
     question: Matching
+    question_type = Matching
     PLACEHOLDER = "(choose)"
 
     def _build_controls(self):
@@ -292,12 +314,3 @@ class MatchingWidget(QuestionWidget):
                 menu.value = value.get(item)
 
         self._show_quietly(show)
-
-
-WIDGET_FOR_KIND = {
-    "single": SingleChoiceWidget,
-    "multiple": MultipleChoiceWidget,
-    "numeric": NumericWidget,
-    "ranking": RankingWidget,
-    "matching": MatchingWidget,
-}

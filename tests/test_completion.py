@@ -9,7 +9,7 @@ from course import ROOT
 
 import aicareer.assignment as assignment_module
 from aicareer import Assignment
-from aicareer.assignment import _Box, completion_message
+from aicareer.display import MessageBox, completion_message
 from aicareer.notebook_status import notebook_contents, read_notebook, source_of
 from aicareer.widgets import GREEN, GREY, RED
 
@@ -93,7 +93,7 @@ def test_partly_run_assignment_names_every_open_item(folder):
     assert "Question 4.2" in shown and "nothing written yet" in shown
     assert "NotImplementedError" in shown
     assert "Ctrl+S" in after, "the check reads the file, so it says to save first"
-    box = repr(_Box(text, colour, items, after))
+    box = repr(MessageBox(text, colour, items, after))
     assert "  - Question 3.1" in box
 
 
@@ -303,9 +303,9 @@ def run_cells_from(path):
 
 def test_check_complete_displays_one_box(folder, monkeypatch):
     shown = []
-    monkeypatch.setattr(assignment_module, "_display", shown.append)
+    monkeypatch.setattr(assignment_module, "show", shown.append)
     hw, _ = run_cells(folder, "1.2")
     assert hw.check_complete() is None
-    (box,) = [item for item in shown if isinstance(item, _Box)]
+    (box,) = [item for item in shown if isinstance(item, MessageBox)]
     assert box.colour == RED and "Question 3.2" in box._repr_html_()
     assert Assignment  # the public name stays importable
