@@ -27,7 +27,7 @@ from traitlets import Integer
 from ..sandbox import SandboxedKernelManager
 
 # The error names and the note this step writes into graded notebooks; the statuses
-# (autograder.status) and the report's flags are read from them.
+# (autograder.grading.statuses) and the report's flags are read from them.
 KERNEL_DIED_ERROR = "KernelDied"
 NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeout"
 OUTPUT_CUT_MARK = "[output cut:"
