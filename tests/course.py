@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from autograder.nbgrader_command import NbgraderFailed, nbgrader_environment
+from autograder.nbgrader_command import nbgrader as run_nbgrader
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
@@ -19,11 +19,9 @@ SOLUTION_REGION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLU
 
 
 def nbgrader_env() -> dict:
-    """The environment nbgrader needs: this interpreter's bin folder first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("NBGRADER_EXECUTION", None)
-    return env
+    """The environment nbgrader needs (the grader's own rule: this interpreter's bin folder
+    first on PATH, no grading marker)."""
+    return nbgrader_environment()
 
 
 def make_course(tmp_path: Path) -> Path:
@@ -37,17 +35,10 @@ def make_course(tmp_path: Path) -> Path:
 
 def nbgrader(course: Path, *args: str) -> str:
     """Run an nbgrader command in ``course``; fail the test with its output if it fails."""
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=course,
-        env=nbgrader_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{output}"
-    return output
+    try:
+        return run_nbgrader(course, *args)
+    except NbgraderFailed as failed:
+        raise AssertionError(str(failed)) from None
 
 
 def solution_code(assignment: str) -> dict[str, str]:
