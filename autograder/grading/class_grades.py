@@ -14,7 +14,7 @@ from .. import gradebook
 from ..notebooks import load_notebook
 from ..options import GradingOptions
 from ..preprocessors.execute import OUTPUT_CUT_MARK
-from ..reports import grades_csv, page
+from ..reports import grade_records, grades_csv, insight, page
 from ..reports.wording import describe_lateness
 from . import integrity, statuses
 from .engine import grade
@@ -90,9 +90,12 @@ def grade_class(
         )
     reports = course / "reports"
     result.grades = grades_csv.write_csv(reports / f"{assignment}-grades.csv", result.rows)
+    # The same rows unchanged, for the class page and the LMS export to read back.
+    grade_records.write_records(reports, assignment, result.rows)
+    found = insight.gather(course, assignment, result.rows, earned, cells, db)
     result.report = page.write_report(
         reports / f"{assignment}-report.html",
-        page.render(assignment, result.rows, earned, cells.points, list(cells.by_hand)),
+        page.render(assignment, result.rows, earned, cells.points, list(cells.by_hand), found),
     )
     if options.feedback:
         result.feedback = course / "feedback"
