@@ -4,11 +4,15 @@
 ``python -m autograder grade ASSIGNMENT [--workers N]``: autograde every submission in
 ``submitted/``, write feedback without hidden tests, and export grades with a status each.
 ``python -m autograder check [--workspace DIR]``: a learner grades their own workspace.
+``python -m autograder class [--roster FILE]``: the class page over every graded assignment.
+``python -m autograder export-lms {canvas,moodle} --roster FILE [--assignment A ...]``: the
+grades as a CSV the learning platform's gradebook import takes.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from .grading.collect import DEFAULT_PATTERN, collect
 from .learner_check import check_workspace
 from .options import DEFAULT_WORKERS, GradingOptions, Isolation
 from .release import ReleaseRefused, release
+from .reports import class_page, grade_records, lms
 from .sandbox import describe, isolation_problem
 
 
@@ -95,7 +100,54 @@ def main(argv: list[str] | None = None) -> int:
         "check", help="grade your own workspace with the same tests an instructor uses"
     )
     check_cmd.add_argument("--workspace", type=Path, default=None, help="default: COURSE/workspace")
+    class_cmd = commands.add_parser(
+        "class",
+        help="the class page over every graded assignment: reports/class.html, "
+        "class-grades.csv (per learner) and class-summary.csv (per assignment)",
+    )
+    class_cmd.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        help="roster CSV (a student_id column; see export-lms): lists who has not handed "
+        "in what (default: everyone who handed something in)",
+    )
+    export_cmd = commands.add_parser(
+        "export-lms", help="write the grades as a CSV for Canvas's or Moodle's gradebook import"
+    )
+    export_cmd.add_argument("platform", choices=["canvas", "moodle"])
+    export_cmd.add_argument(
+        "--roster",
+        type=Path,
+        required=True,
+        help="CSV mapping nbgrader's student_id to the platform's ids (columns: student_id, "
+        "name, first_name, last_name, email, canvas_id, sis_user_id, sis_login_id, section, "
+        "idnumber)",
+    )
+    export_cmd.add_argument(
+        "--assignment",
+        dest="assignments",
+        action="append",
+        default=None,
+        help="an assignment to export (repeat for more; default: every graded one)",
+    )
+    export_cmd.add_argument(
+        "--match-by",
+        choices=sorted(lms.MOODLE_IDENTIFIERS),
+        default="idnumber",
+        help="Moodle only: the roster field Moodle matches learners by (default: idnumber)",
+    )
+    export_cmd.add_argument(
+        "--output", type=Path, default=None, help="default: COURSE/reports/PLATFORM-grades.csv"
+    )
     args = parser.parse_args(argv)
+
+    if args.command == "class":
+        return class_command(args.course, args.roster)
+    if args.command == "export-lms":
+        return export_lms_command(
+            args.course, args.platform, args.roster, args.assignments, args.output, args.match_by
+        )
 
     if args.command == "check":
         workspace = args.workspace or args.course / "workspace"
@@ -179,6 +231,92 @@ def print_summary(result: ClassGrades) -> None:
             print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
         else:
             print(f"  needs a look: {row['student']}: flagged ({row['flags'][:200]})")
+
+
+# Student ids come from folder and upload names, which a learner can choose: no escape
+# sequence of theirs may reach the instructor's terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub("?", str(text))
+
+
+def class_command(course: Path, roster_file: Path | None) -> int:
+    """Write the class page and its CSVs from every graded assignment; returns the exit status."""
+    try:
+        grades = grade_records.graded_assignments(course)
+        roster = [e.student_id for e in lms.read_roster(roster_file)] if roster_file else None
+    except (lms.RosterError, ValueError, OSError) as problem:
+        print(_printable(problem), file=sys.stderr)
+        return 1
+    if not grades:
+        print(f"No graded assignment in {Path(course).resolve() / 'reports'}: run grade first.")
+        return 1
+    if roster is None:
+        roster = sorted({str(row["student"]) for rows in grades.values() for row in rows})
+    table = class_page.class_table(grades, roster)
+    written = class_page.write_class_reports(Path(course) / "reports", table)
+    print(
+        f"Class page over {len(table.assignments)} graded assignment"
+        f"{'s' if len(table.assignments) != 1 else ''} ({', '.join(table.assignments)}), "
+        f"{len(table.learners)} learners: {written['page']}"
+    )
+    print(f"Per learner: {written['learners']}")
+    print(f"Per assignment: {written['summary']}")
+    for student in table.not_on_roster:
+        print(f"  not on the roster: {_printable(student)}")
+    for summary in table.summaries:
+        if summary.not_handed_in:
+            names = ", ".join(_printable(s) for s in summary.not_handed_in)
+            print(f"  {summary.assignment} not handed in by: {names}")
+    return 0
+
+
+def export_lms_command(
+    course: Path,
+    platform: str,
+    roster_file: Path,
+    assignments: list[str] | None,
+    output: Path | None,
+    match_by: str = "idnumber",
+) -> int:
+    """Write the grades CSV for ``platform`` ("canvas" or "moodle") and list every learner
+    or grade left out; returns the exit status."""
+    try:
+        roster = lms.read_roster(roster_file)
+        grades = grade_records.graded_assignments(course, assignments)
+    except lms.RosterError as problem:
+        print(_printable(problem), file=sys.stderr)
+        return 1
+    except KeyError as missing:
+        print(
+            f"No grades for {_printable(missing.args[0])} in {Path(course).resolve() / 'reports'}: "
+            "run grade first, or check the name.",
+            file=sys.stderr,
+        )
+        return 1
+    except (ValueError, OSError) as problem:
+        print(_printable(problem), file=sys.stderr)
+        return 1
+    if not grades:
+        print(f"No graded assignment in {Path(course).resolve() / 'reports'}: run grade first.")
+        return 1
+    path = output or Path(course) / "reports" / f"{platform}-grades.csv"
+    if platform == "canvas":
+        export = lms.write_canvas_csv(path, roster, grades)
+    else:
+        export = lms.write_moodle_csv(path, roster, grades, identifier=match_by)
+    print(
+        f"{platform.capitalize()} grades for {', '.join(grades)}: {export.path} "
+        f"({len(export.written)} learners)"
+    )
+    problems = export.problems()
+    if problems:
+        print(f"{len(problems)} left without a grade; nothing is dropped silently:")
+    for line in problems:
+        print(f"  {_printable(line)}")
+    return 0
 
 
 class ProgressBar:
