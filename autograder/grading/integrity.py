@@ -21,15 +21,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+import nbformat.reader
+
+from aicareer.answers import MAX_BYTES as SHEET_MAX_BYTES
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.assignment import Assignment
 from aicareer.grading import assess
-from aicareer.notebook_status import build_question, evaluate_literal, literal_names
+from aicareer.notebook_status import evaluate_literal, literal_names, literal_questions
 from aicareer.questions import InvalidAnswer
 
+from ..guards.files import MAX_NOTEBOOK_BYTES, RefusedFile, read_submission_file
 from ..notebooks import grade_id, is_locked, is_test_cell, load_notebook
 
-ASKING_METHODS = ("single_choice", "multiple_choice", "numeric", "ranking", "matching")
 TOLERANCE = 1e-6
 
 
@@ -71,21 +75,14 @@ def _bind(method: str, call: ast.Call, names: dict) -> dict:
 
 
 def questions_of(nb) -> dict:
-    """The questions a source notebook asks, rebuilt from their literal definitions (by the
-    same reader the learner's ``check_complete`` uses).
+    """The questions a source notebook asks, rebuilt from their literal definitions by the
+    same function that builds them in a running notebook (and that the learner's
+    ``check_complete`` uses).
 
     A question whose definition is not made of literals is left out: it cannot be
     checked here, and is then simply not judged.
     """
-    names = literal_names(nb)
-    questions = {}
-    for cell in _code_cells(nb):
-        for method in ASKING_METHODS:
-            for call in _calls(cell.source, method):
-                question = build_question(method, call, names)
-                if question is not None:
-                    questions[question.id] = question
-    return questions
+    return literal_questions(nb)
 
 
 def widget_checks(nb) -> list[WidgetCheck]:
@@ -150,7 +147,7 @@ def sheet_points(check: WidgetCheck, question, sheet: dict, typed: dict) -> floa
 
 
 @functools.lru_cache(maxsize=16)
-def _keys_of(source_notebook: str) -> tuple[dict, list[WidgetCheck]]:
+def keys_of(source_notebook: str) -> tuple[dict, list[WidgetCheck]]:
     """The questions and widget checks of a source notebook, read once per grading run."""
     source = load_notebook(Path(source_notebook))
     return questions_of(source), widget_checks(source)
@@ -161,16 +158,18 @@ def widget_disagreements(
 ) -> list[str]:
     """Widget checks where the kernel reported more points than the handed-in answers
     are worth; each as a sentence naming the question."""
-    questions, checks = _keys_of(str(source_notebook))
-    submitted_nb = submitted_folder / source_notebook.name
+    questions, checks = keys_of(str(source_notebook))
     try:
-        typed, unknown = typed_answers(load_notebook(submitted_nb))
+        typed, unknown = typed_answers(
+            load_submitted_notebook(Path(submitted_folder), source_notebook.name)
+        )
     except Exception:
         typed, unknown = {}, set()
     sheet_file = sheet_path(submitted_folder, assignment)
     try:
-        sheet = parse_sheet(sheet_file, sheet_file.read_bytes(), assignment)
-    except (OSError, AnswerSheetError):
+        data = read_submission_file(Path(submitted_folder), sheet_file.name, SHEET_MAX_BYTES + 1)
+        sheet = parse_sheet(sheet_file, data, assignment)
+    except (OSError, RefusedFile, AnswerSheetError):
         sheet = {}
     found = []
     for check in checks:
@@ -185,6 +184,19 @@ def widget_disagreements(
                 f"{reported:g} points, the handed-in answer is worth {expected:g}"
             )
     return found
+
+
+def load_submitted_notebook(folder: Path, name: str):
+    """The notebook ``name`` of the submission ``folder`` (``submitted/<student>/<assignment>``),
+    read as a regular file of at most :data:`MAX_NOTEBOOK_BYTES` without following a link
+    at the student's folder, the assignment's or the file (so a link to a classmate's
+    notebook is never read as this learner's).
+
+    Raises:
+        RefusedFile: when it is a link, a special file, a hard link or too large.
+    """
+    data = read_submission_file(folder, name, MAX_NOTEBOOK_BYTES)
+    return nbformat.convert(nbformat.reader.reads(data.decode("utf-8")), 4)
 
 
 # Patterns, the reason shown to the instructor, and what they may indicate.
@@ -220,8 +232,9 @@ TAMPERING_PATTERNS = [
 def tampering_flags(submitted_notebook: Path) -> list[str]:
     """Known tampering patterns in the cells a learner wrote, one line per cell and
     pattern. Instructor cells (locked or tests) are skipped: nbgrader restores them."""
+    submitted_notebook = Path(submitted_notebook)
     try:
-        nb = load_notebook(submitted_notebook)
+        nb = load_submitted_notebook(submitted_notebook.parent, submitted_notebook.name)
     except Exception:
         return []
     flags = []

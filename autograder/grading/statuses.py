@@ -2,10 +2,18 @@
 
 Statuses, most serious first:
 
-- ``missing notebook``: a notebook of the assignment was not handed in under its name;
+- ``missing notebook``: a notebook of the assignment was not handed in under its name
+  (or was handed in as a link or another special file, which is refused: a link to a
+  classmate's notebook earns nothing);
+- ``notebook too large``: the notebook is over the size the grader reads; not graded;
 - ``unreadable``: nbgrader could not read or grade it;
 - ``tampered``: the kernel reported more than the handed-in answers are worth (set by
   :mod:`autograder.grading.integrity`, after grading);
+- ``too large``: the submission holds more files or bytes than the grader copies; the
+  notebook and answer sheet were graded, the files past the cap were left out;
+- ``refused files``: the submission holds links, FIFOs, sockets, devices or hard links;
+  they were refused (never read) and the rest was graded, so the score may differ from
+  what the learner saw; the detail names each refused entry;
 - ``kernel died``: the kernel crashed, exited or was stopped by a sandbox limit;
 - ``timeout``: a cell, or the whole notebook, ran past its time limit;
 - ``memory limit``: the code ran out of the memory it is allowed;
@@ -14,7 +22,8 @@ Statuses, most serious first:
 - ``missing answers``: no readable answer sheet beside a notebook with widget questions;
 - ``ok``.
 
-Where a later cell was still graded after the problem, its points are kept.
+Where a later cell was still graded after the problem, its points are kept. Where a
+refusal or a cap and a problem while running both happened, the detail says both.
 """
 
 from __future__ import annotations
@@ -22,14 +31,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aicareer.answers import MAX_BYTES as SHEET_MAX_BYTES
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
 
+from ..guards.files import MAX_NOTEBOOK_BYTES, Intake, RefusedFile, read_regular_file
+from ..guards.text import one_line
 from ..notebooks import load_notebook
 from ..preprocessors.execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
 
 OK = "ok"
 MISSING_NOTEBOOK = "missing notebook"
+NOTEBOOK_TOO_LARGE = "notebook too large"
+TOO_LARGE = "too large"
+REFUSED_FILES = "refused files"
 UNREADABLE = "unreadable"
 TAMPERED = "tampered"
 KERNEL_DIED = "kernel died"
@@ -60,22 +75,81 @@ ERROR_STATUSES = [
 
 
 def _notebooks(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    """The notebooks in ``folder``: regular files only (``lstat``, no link followed)."""
+    return sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.is_symlink())
 
 
-def classify(course: Path, submission, result: dict) -> tuple[str, str]:
-    """The status of one submission after nbgrader's autograde returned ``result``."""
+# Statuses that mean nbgrader graded nothing: the score is empty, not zero.
+NOT_GRADED = (MISSING_NOTEBOOK, NOTEBOOK_TOO_LARGE, UNREADABLE)
+
+
+def classify(
+    course: Path,
+    submission,
+    result: dict,
+    handed_in: Path | None = None,
+    intake: Intake | None = None,
+) -> tuple[str, str]:
+    """The status of one submission after nbgrader's autograde returned ``result``.
+
+    ``handed_in`` is the folder nbgrader graded: the worker's staging copy of what
+    :func:`~autograder.guards.files.take_submission` passed (``intake``); without them,
+    ``submitted/`` itself, read by the same rules. The detail is one line of plain text
+    (learner text in it, such as an error message, loses its control characters).
+    """
+    status, detail = _classify(course, submission, result, handed_in, intake)
+    return status, one_line(detail, 500)
+
+
+def _classify(course, submission, result, handed_in, intake) -> tuple[str, str]:
     submitted = Path(course) / "submitted" / submission.student / submission.assignment
+    handed_in = Path(handed_in) if handed_in is not None else submitted
     graded = Path(course) / "autograded" / submission.student / submission.assignment
-    missing = _missing_notebooks(Path(course), submitted, submission.assignment)
-    if missing:
-        handed_in = ", ".join(p.name for p in _notebooks(submitted)) or "no notebook"
-        return MISSING_NOTEBOOK, f"expected {', '.join(missing)}; found {handed_in}"
+    intake = intake or Intake()
+    missing = _missing_notebooks(Path(course), handed_in, submission.assignment)
+    too_large = [name for name in missing if _refused_for_size(intake, name)]
+    if missing and not too_large:
+        found = ", ".join(p.name for p in _notebooks(handed_in)) or "no notebook"
+        detail = f"expected {', '.join(missing)}; found {found}"
+        refused = [str(intake.refusal_of(name)) for name in missing if intake.refusal_of(name)]
+        if refused or intake.refusal_of("."):
+            detail += "; refused: " + "; ".join(refused or [str(intake.refusal_of("."))])
+        return MISSING_NOTEBOOK, detail[:500]
+    if too_large:
+        return NOTEBOOK_TOO_LARGE, (
+            f"{'; '.join(str(intake.refusal_of(name)) for name in too_large)}; not graded: "
+            f"the grader reads notebooks of up to {MAX_NOTEBOOK_BYTES // 2**20} MiB"
+        )[:500]
     log = f"{result.get('error', '')}\n{result.get('log', '')}"
     if not result.get("success"):
         if any(sign in log for sign in DEATH_SIGNS):
-            return KERNEL_DIED, "the kernel stopped while running the notebook"
+            return _with_intake(
+                intake, KERNEL_DIED, "the kernel stopped while running the notebook"
+            )
         return UNREADABLE, f"nbgrader could not grade it: {_reason(log)}"
+    return _with_intake(intake, *_graded_status(submission, handed_in, graded, log))
+
+
+def _refused_for_size(intake: Intake, name: str) -> bool:
+    refusal = intake.refusal_of(name)
+    return refusal is not None and refusal.too_large
+
+
+def _with_intake(intake: Intake, status: str, detail: str) -> tuple[str, str]:
+    """``status`` unless the intake refused entries or hit a cap, which come first (what
+    was graded is then not all that was handed in); the detail keeps both."""
+    if not intake.refused and not intake.caps_hit:
+        return status, detail
+    refused_status = TOO_LARGE if intake.caps_hit else REFUSED_FILES
+    text = f"refused: {intake.summary()}" if not intake.caps_hit else intake.summary()
+    text += "; the rest was graded"
+    if status != OK:
+        text += f"; then {status}" + (f": {detail}" if detail else "")
+    return refused_status, one_line(text, 500)
+
+
+def _graded_status(submission, handed_in: Path, graded: Path, log: str) -> tuple[str, str]:
+    """The status of a submission nbgrader graded, from its graded notebook and log."""
     errors = [_error_lines(p) for p in _notebooks(graded)]
     errors = [line for lines in errors for line in lines]
     for signs, status, why in ERROR_STATUSES:
@@ -85,21 +159,29 @@ def classify(course: Path, submission, result: dict) -> tuple[str, str]:
             return status, detail[:300]
     if _stopped_early(graded):
         return KERNEL_DIED, "the kernel stopped while running the notebook"
-    for notebook in _notebooks(submitted):
+    for notebook in _notebooks(handed_in):
         if _asks_widget_questions(notebook):
             sheet = sheet_path(notebook.parent, submission.assignment)
-            if not sheet.exists():
-                return MISSING_ANSWERS, f"no {sheet.name} was handed in with {notebook.name}"
             try:
-                parse_sheet(sheet, sheet.read_bytes(), submission.assignment)
-            except (OSError, AnswerSheetError) as error:
+                data = read_regular_file(sheet, SHEET_MAX_BYTES + 1)
+            except RefusedFile as refused:
+                if refused.reason == "missing":
+                    return MISSING_ANSWERS, f"no {sheet.name} was handed in with {notebook.name}"
+                return MISSING_ANSWERS, f"the answer sheet cannot be read: {refused.reason}"
+            try:
+                parse_sheet(sheet, data, submission.assignment)
+            except AnswerSheetError as error:
                 return MISSING_ANSWERS, f"the answer sheet cannot be read: {error}"[:300]
     return OK, ""
 
 
 def _missing_notebooks(course: Path, submitted: Path, assignment: str) -> list[str]:
     expected = [p.name for p in _notebooks(course / "source" / assignment)]
-    return [name for name in expected if not (submitted / name).is_file()]
+    return [
+        name
+        for name in expected
+        if not ((submitted / name).is_file() and not (submitted / name).is_symlink())
+    ]
 
 
 def _error_lines(notebook: Path) -> list[str]:

@@ -9,15 +9,26 @@ scoring as ``nbgrader autograde``).
 The worker is set up lazily, from the task's own arguments, so that any executor can run
 it: the local process pool, or an executor of a cluster whose processes were started
 without knowing about this course.
+
+nbgrader never reads ``submitted/`` itself. The worker first takes the submission in
+(:func:`autograder.guards.files.take_submission`): its regular files, read without
+following links and within caps, are copied into a staging folder of the worker's own,
+and links, FIFOs, sockets, devices, hard links and files past a cap are refused there,
+before anything is parsed. nbgrader is then pointed at the staging folder (an absolute
+``submitted_directory``, which nbgrader's paths allow), so its copy into ``autograded/``,
+the kernel's files and everything read afterwards come from what passed. The learner's
+original stays as it was handed in.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from ..guards.files import take_submission
 from ..options import GradingOptions
 from ..sandbox import trust_probe
 from . import statuses
@@ -25,6 +36,10 @@ from .outcomes import Outcome, Submission
 
 # One NbGraderAPI per worker process and run, keyed by what configured it.
 _APIS: dict[tuple, object] = {}
+INTAKE_PREFIX = "aicareer-intake-"
+# nbgrader matches the submitted path with a regular expression built from it unescaped;
+# a staging folder must hold none of these characters.
+_REGEX_SPECIALS = frozenset("()[]{}?*+|^$\\")
 
 
 def load_api(course: Path, options: GradingOptions | None = None):
@@ -66,12 +81,33 @@ def _api(course: str, options: GradingOptions, sandbox_problem: str | None):
 def grade_submission(
     course: str, options: GradingOptions, sandbox_problem: str | None, submission: Submission
 ) -> Outcome:
-    """Autograde one submission (and write its feedback page if the options say so)."""
+    """Autograde one submission (and write its feedback page if the options say so).
+
+    Only what :func:`take_submission` passed is graded; see the module's docstring.
+    """
+    from nbgrader.utils import temp_attrs
+
     api = _api(course, options, sandbox_problem)
     start = time.perf_counter()
-    result = api.autograde(submission.assignment, submission.student, force=True, create=True)
-    status, detail = statuses.classify(Path(course), submission, result)
+    submitted = Path(course) / "submitted"
+    with tempfile.TemporaryDirectory(prefix=INTAKE_PREFIX, dir=_staging_parent(course)) as staging:
+        handed_in = Path(staging) / submission.student / submission.assignment
+        intake = take_submission(
+            submitted / submission.student / submission.assignment, handed_in, trusted=submitted
+        )
+        with temp_attrs(api.coursedir, submitted_directory=staging):
+            result = api.autograde(
+                submission.assignment, submission.student, force=True, create=True
+            )
+        status, detail = statuses.classify(Path(course), submission, result, handed_in, intake)
     if options.feedback and result.get("success"):
         # Here rather than afterwards in one loop: the feedback pages are made in parallel too.
         api.generate_feedback(submission.assignment, submission.student, force=True)
     return Outcome(submission, status, detail, time.perf_counter() - start)
+
+
+def _staging_parent(course: str) -> str:
+    """Where staging folders go: the temporary folder, unless its path would confuse
+    nbgrader's path matching, then the course folder (removed again after each use)."""
+    parent = tempfile.gettempdir()
+    return course if _REGEX_SPECIALS & set(parent) else parent

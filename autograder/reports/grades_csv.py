@@ -1,9 +1,14 @@
-"""The grades CSV: one row per submission, with its status, flags and lateness."""
+"""The grades CSV: one row per submission, with its status, flags and lateness.
+
+Student ids, details and flags can carry learner text; every cell goes through
+:func:`~autograder.reports.csv_safety.neutralise_cell`, so none is run as a formula."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+from .csv_safety import neutralise_cell
 
 COLUMNS = [
     "assignment",
@@ -25,5 +30,7 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {column: neutralise_cell(row.get(column)) for column in COLUMNS} for row in rows
+        )
     return path

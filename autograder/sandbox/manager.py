@@ -20,6 +20,7 @@ command says loudly that it is not isolated.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -29,12 +30,24 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
+from ..guards.files import (
+    RefusedFile,
+    clear_folder,
+    read_regular_file,
+    remove_entry,
+    take_submission,
+)
+from ..guards.text import one_line
 from ..options import Isolation
 from .boot import BootSettings
 from .bwrap import BOOT, HOME, INSIDE, ONE_THREAD, MiB, bwrap_command, matplotlib_cache
 from .probe import isolation_problem
 
 LIMIT_NOTE = "limit-note.txt"
+# The most the grader reads of a file the kernel can write: a limit note is one sentence,
+# a connection file a few hundred bytes.
+MAX_NOTE_BYTES = 4096
+MAX_CONNECTION_FILE_BYTES = 64 * 1024
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -79,10 +92,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._isolated = self._decide()
             if self._isolated:
                 self._scratch = Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
-                shutil.copytree(
-                    Path(kw.get("cwd") or os.getcwd()),
-                    self._scratch / "files",
-                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+                # Regular files only, none followed through a link, within the caps.
+                folder = Path(kw.get("cwd") or os.getcwd())
+                take_submission(
+                    folder, self._scratch / "files", trusted=folder.parent, leave_out=(".ipynb",)
                 )
                 ipc = self._scratch / "ipc"
                 ipc.mkdir()
@@ -92,7 +105,11 @@ class SandboxedKernelManager(AsyncKernelManager):
                 self.ip = str(ipc / "k")
         kw["env"] = {**kw.get("env", os.environ), **ONE_THREAD}
         if self._isolated:
-            (self._scratch / "ipc" / LIMIT_NOTE).unlink(missing_ok=True)
+            # A dead kernel may have left anything in the ipc folder (links, FIFOs, folders
+            # under the names jupyter_client uses): every (re)start begins with it empty,
+            # and with a connection file written afresh.
+            clear_folder(self._scratch / "ipc")
+            self._connection_file_written = False
             kw["cwd"] = str(self._scratch)
             # Ctrl-C as a message on the control channel: a signal to bwrap would not reach
             # the kernel inside its PID namespace.
@@ -127,11 +144,41 @@ class SandboxedKernelManager(AsyncKernelManager):
         """What the sandbox said when it stopped the kernel for a limit, or ''."""
         if not self._scratch:
             return ""
-        note = self._scratch / "ipc" / LIMIT_NOTE
+        # The kernel can write the ipc folder: read the note as untrusted, never through a
+        # link, never blocking on a FIFO, at most a few KiB, as one line of plain text.
         try:
-            return note.read_text(encoding="utf-8", errors="replace")[:300]
-        except OSError:
+            data = read_regular_file(
+                self._scratch / "ipc" / LIMIT_NOTE, MAX_NOTE_BYTES, trusted=self._scratch
+            )
+        except (RefusedFile, OSError):
             return ""
+        return one_line(data.decode("utf-8", errors="replace"), 300)
+
+    def _reconcile_connection_info(self, info) -> None:
+        """jupyter_client's check, after a start, that the connection file holds what the
+        kernel was given; here without opening the kernel-writable file by name (its own
+        version follows links and blocks on a FIFO). A file that is not the one written
+        is removed (never followed) and written again."""
+        if not self._isolated:
+            return super()._reconcile_connection_info(info)
+        path = Path(self.connection_file)
+        try:
+            written = json.loads(
+                read_regular_file(path, MAX_CONNECTION_FILE_BYTES, trusted=self._scratch)
+            )
+            written["key"] = str(written["key"]).encode()
+            same = self._equal_connections(info, written)
+        except (RefusedFile, OSError, ValueError, TypeError, KeyError):
+            same = False
+        if not same:
+            remove_entry(path)  # only this entry: the new kernel's sockets are beside it
+            self._connection_file_written = False
+            for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+                setattr(self, name, 0)
+            self.load_connection_info(info)
+            self.write_connection_file()
+        if not self._equal_connections(info, self.get_connection_info()):
+            raise ValueError("the kernel's connection information does not match its launch")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
