@@ -12,12 +12,12 @@ grades as a CSV the learning platform's gradebook import takes.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from .grading.class_grades import ClassGrades, grade_class
 from .grading.collect import DEFAULT_PATTERN, collect
+from .guards.text import one_line
 from .learner_check import check_workspace
 from .options import DEFAULT_WORKERS, GradingOptions, Isolation
 from .release import ReleaseRefused, release
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("Grading your assignments with the full tests (your files are not changed)...")
         for result in check_workspace(args.course, workspace):
-            print(f"  {result.line()}")
+            print(f"  {one_line(result.line())}")
             if result.feedback:
                 print(f"    feedback: {result.feedback}")
         return 0
@@ -164,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             found = collect(args.course, args.assignment, args.uploads, args.pattern)
         except (ValueError, OSError) as problem:
-            print(f"Could not read {args.uploads}: {problem}", file=sys.stderr)
+            print(f"Could not read {args.uploads}: {one_line(problem)}", file=sys.stderr)
             return 1
         print(f"Collected {len(found.students)} submissions from {args.uploads}.")
         for skipped in found.skipped:
-            print(f"  skipped {skipped}")
+            print(f"  skipped {one_line(skipped)}")
     if args.command == "grade":
         options = GradingOptions(
             workers=max(1, args.workers),
@@ -226,20 +226,22 @@ def print_summary(result: ClassGrades) -> None:
     print(f"Report: {result.report}")
     if result.feedback:
         print(f"Feedback (hidden tests left out): {result.feedback}/<student>/{result.assignment}/")
+    # Ids, details and flags carry learner text: one line each, no control characters.
     for row in result.needing_a_look():
+        student = one_line(row["student"], 60)
         if row["status"] != "ok":
-            print(f"  needs a look: {row['student']}: {row['status']} ({row['detail']})")
+            print(f"  needs a look: {student}: {row['status']} ({one_line(row['detail'], 300)})")
         else:
-            print(f"  needs a look: {row['student']}: flagged ({row['flags'][:200]})")
+            print(f"  needs a look: {student}: flagged ({one_line(row['flags'], 200)})")
 
 
 # Student ids come from folder and upload names, which a learner can choose: no escape
-# sequence of theirs may reach the instructor's terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# sequence, control or bidirectional character of theirs may reach the instructor's
+# terminal (see autograder.guards.text).
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub("?", str(text))
+    return one_line(text)
 
 
 def class_command(course: Path, roster_file: Path | None) -> int:
@@ -334,7 +336,8 @@ class ProgressBar:
 
         if self._bar is None:
             self._bar = tqdm(total=total, unit="submission", file=sys.stderr, leave=True)
-        self._bar.set_postfix_str(f"{outcome.submission.student[:20]}: {outcome.status}")
+        student = one_line(outcome.submission.student, 20)
+        self._bar.set_postfix_str(f"{student}: {one_line(outcome.status)}")
         self._bar.update(1)
 
     def __exit__(self, *exc):

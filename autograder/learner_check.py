@@ -3,14 +3,16 @@
 The learner's files are never touched: each assignment in ``workspace/assignments/`` is
 copied into a scratch nbgrader course built from this checkout's ``source/`` (hidden
 tests included), graded there exactly as an instructor would, and the feedback page is
-copied back to ``workspace/feedback/``.
+copied back to ``workspace/feedback/``. The copy is taken as the grader takes any
+submission (:func:`autograder.guards.files.take_submission`): links are not followed and
+special files not read, and the line says what was left out.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -20,8 +22,9 @@ from aicareer.notebook_status import notebook_contents, read_notebook
 
 from . import gradebook
 from .grading.engine import grade
-from .grading.statuses import MISSING_ANSWERS
+from .grading.statuses import MISSING_ANSWERS, with_intake
 from .grading.worker import load_api
+from .guards.files import take_submission
 from .nbgrader_command import nbgrader
 from .notebooks import is_graded, is_graded_by_hand, is_task, points
 from .options import GradingOptions
@@ -74,7 +77,7 @@ def check_workspace(repo: Path, workspace: Path) -> list[ModuleCheck]:
     mine = sorted(
         p.name
         for p in (workspace / "assignments").glob("*")
-        if p.is_dir() and (repo / "source" / p.name).is_dir()
+        if p.is_dir() and not p.is_symlink() and (repo / "source" / p.name).is_dir()
     )
     results = []
     gradebook.quiet_gradebook_warnings()
@@ -85,19 +88,22 @@ def check_workspace(repo: Path, workspace: Path) -> list[ModuleCheck]:
             config.write(SELF_MARKING_CONFIG)
         shutil.copytree(repo / "source", course / "source")
         for assignment in mine:
-            untouched = _not_started(repo, workspace, assignment)
+            target = course / "submitted" / LEARNER / assignment
+            intake = take_submission(
+                workspace / "assignments" / assignment,
+                target,
+                trusted=workspace / "assignments",
+                leave_out=("*.unreadable-*",),
+            )
+            untouched = _not_started(repo, workspace, assignment, folder=target)
             if untouched:
                 results.append(untouched)
                 continue
             nbgrader(course, "generate_assignment", assignment, "--force", "--log-level=ERROR")
-            target = course / "submitted" / LEARNER / assignment
-            shutil.copytree(
-                workspace / "assignments" / assignment,
-                target,
-                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.unreadable-*"),
-            )
             (outcome,) = grade(course, assignment, GradingOptions(workers=1, feedback=False))
             load_api(course).generate_feedback(assignment, LEARNER, force=True)
+            status, detail = with_intake(intake, outcome.status, outcome.detail)
+            outcome = replace(outcome, status=status, detail=detail)
             results.append(_summarise(course, workspace, assignment, outcome))
     return results
 
@@ -122,12 +128,15 @@ def _summarise(course: Path, workspace: Path, assignment: str, outcome) -> Modul
     )
 
 
-def _not_started(repo: Path, workspace: Path, assignment: str) -> ModuleCheck | None:
+def _not_started(
+    repo: Path, workspace: Path, assignment: str, folder: Path | None = None
+) -> ModuleCheck | None:
     """A check result saying "not started" when the learner has done nothing here yet:
     no answer saved, no code of their own in any exercise (even with the stub line still
     below it) and not a word in any reflection (opening the notebook and running its
-    cells does not count, and neither does a course update)."""
-    folder = workspace / "assignments" / assignment
+    cells does not count, and neither does a course update). ``folder`` is where the
+    learner's files are read: the grader's safe copy of them when grading."""
+    folder = folder or workspace / "assignments" / assignment
     sheets = list(folder.glob(f"*{SUFFIX}"))
     if any(_has_answers(sheet, assignment) for sheet in sheets):
         return None

@@ -5,7 +5,11 @@ regular expression with the named groups ``student`` and ``file`` says how to re
 name (like nbgrader's ``zip_collect``). Each learner's notebook and answer sheet are
 copied to ``submitted/<student>/<assignment>/`` under the names the assignment uses.
 Archives are read defensively: no member may write outside the scratch folder, and
-oversized archives are refused.
+oversized archives are refused. A folder of uploads is read by the rules of
+:mod:`autograder.guards.files`: links are never followed, FIFOs, sockets, devices and
+hard links are never read, and notebooks and sheets over their caps are skipped; each
+such upload is listed as skipped with the reason. A student id must be a plain folder
+name (not ``..``, not hidden, no separator or control character); any other is skipped.
 
 The time of each notebook upload (a zip member's date, or a file's modification time,
 taken as UTC) is written to ``timestamp.txt`` as nbgrader's exchange does, so that a
@@ -23,7 +27,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from aicareer.answers import MAX_BYTES as SHEET_MAX_BYTES
 from aicareer.answers import SUFFIX as SHEET_SUFFIX
+
+from ..guards.files import (
+    MAX_NOTEBOOK_BYTES,
+    RefusedFile,
+    copy_regular_file,
+    folder_name_problem,
+    regular_files,
+)
+from ..guards.text import one_line
 
 # Canvas-style names: <student>_[LATE_]<numbers>_<numbers>_<original file name>.
 DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file>.+)$"
@@ -86,7 +100,12 @@ def collect(
         if folder.is_file():
             folder = _extract(folder, Path(scratch))
         by_student: dict[str, dict[str, Path]] = {}
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        uploaded_at: dict[Path, float] = {}
+        for path, info, refusal in sorted(regular_files(folder), key=lambda found: found[0]):
+            if refusal:
+                result.skipped.append(f"{one_line(path.name, 80)}: {refusal}")
+                continue
+            uploaded_at[path] = info.st_mtime
             match = rule.match(path.name)
             if not match:
                 result.skipped.append(f"{path.name}: the name does not match the pattern")
@@ -95,7 +114,15 @@ def collect(
             if kind is None:
                 result.skipped.append(f"{path.name}: neither a notebook nor an answer sheet")
                 continue
-            by_student.setdefault(match.group("student"), {})[kind] = path
+            student = match.group("student")
+            problem = folder_name_problem(student)
+            if problem:
+                result.skipped.append(
+                    f"{one_line(path.name, 80)}: the student id {one_line(student, 40)!r} "
+                    f"is not a plain folder name ({problem})"
+                )
+                continue
+            by_student.setdefault(student, {})[kind] = path
         for student, files in sorted(by_student.items()):
             target = Path(course) / "submitted" / student / assignment
             if target.exists() and not replace:
@@ -107,13 +134,29 @@ def collect(
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            shutil.copy(files["notebook"], target / f"{assignment}.ipynb")
-            uploaded = datetime.fromtimestamp(files["notebook"].stat().st_mtime, timezone.utc)
+            try:
+                _copy_upload(files, target, assignment)
+            except RefusedFile as refused:
+                shutil.rmtree(target)
+                result.skipped.append(f"{student}: {refused.reason}")
+                continue
+            uploaded = datetime.fromtimestamp(uploaded_at[files["notebook"]], timezone.utc)
             (target / "timestamp.txt").write_text(uploaded.strftime(TIMESTAMP_FORMAT))
-            if "sheet" in files:
-                shutil.copy(files["sheet"], target / f"{assignment}{SHEET_SUFFIX}")
             result.students.append(student)
     return result
+
+
+def _copy_upload(files: dict[str, Path], target: Path, assignment: str) -> None:
+    """Copy one learner's notebook (and sheet) under the names the assignment uses, each
+    read as a regular file within its cap; raises :class:`RefusedFile` naming the upload."""
+    copies = [("notebook", f"{assignment}.ipynb", MAX_NOTEBOOK_BYTES)]
+    if "sheet" in files:
+        copies.append(("sheet", f"{assignment}{SHEET_SUFFIX}", SHEET_MAX_BYTES))
+    for kind, name, cap in copies:
+        try:
+            copy_regular_file(files[kind], target / name, cap)
+        except RefusedFile as refused:
+            raise RefusedFile(f"{files[kind].name}: {refused.reason}") from None
 
 
 def _kind(file_name: str) -> str | None:

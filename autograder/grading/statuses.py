@@ -8,7 +8,10 @@ Statuses, most serious first:
 - ``notebook too large``: the notebook is over the size the grader reads; not graded;
 - ``unreadable``: nbgrader could not read or grade it;
 - ``tampered``: the kernel reported more than the handed-in answers are worth (set by
-  :mod:`autograder.grading.integrity`, after grading);
+  :mod:`autograder.guards.trusted_scores` in the worker, and by
+  :mod:`autograder.grading.integrity` after grading), or it failed the grader's canary:
+  a check that must fail did not show exactly its error
+  (:mod:`autograder.guards.kernel_probe`);
 - ``too large``: the submission holds more files or bytes than the grader copies; the
   notebook and answer sheet were graded, the files past the cap were left out;
 - ``refused files``: the submission holds links, FIFOs, sockets, devices or hard links;
@@ -35,6 +38,7 @@ from aicareer.answers import MAX_BYTES as SHEET_MAX_BYTES
 from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
 
+from ..guards import kernel_probe
 from ..guards.files import MAX_NOTEBOOK_BYTES, Intake, RefusedFile, read_regular_file
 from ..guards.text import one_line
 from ..notebooks import load_notebook
@@ -123,11 +127,19 @@ def _classify(course, submission, result, handed_in, intake) -> tuple[str, str]:
     log = f"{result.get('error', '')}\n{result.get('log', '')}"
     if not result.get("success"):
         if any(sign in log for sign in DEATH_SIGNS):
-            return _with_intake(
-                intake, KERNEL_DIED, "the kernel stopped while running the notebook"
-            )
+            return with_intake(intake, KERNEL_DIED, "the kernel stopped while running the notebook")
         return UNREADABLE, f"nbgrader could not grade it: {_reason(log)}"
-    return _with_intake(intake, *_graded_status(submission, handed_in, graded, log))
+    return with_intake(intake, *_graded_status(submission, handed_in, graded, log))
+
+
+def _kernel_tampering(graded: Path) -> list[str]:
+    """What the grader's canary found in each graded notebook: a kernel that did not show
+    the error a check of the grader's must show (see :mod:`autograder.guards.kernel_probe`)."""
+    found = []
+    for notebook in _notebooks(graded):
+        record = kernel_probe.record_of(load_notebook(notebook))
+        found += kernel_probe.tampering_found(record) if record else []
+    return found
 
 
 def _refused_for_size(intake: Intake, name: str) -> bool:
@@ -135,8 +147,9 @@ def _refused_for_size(intake: Intake, name: str) -> bool:
     return refusal is not None and refusal.too_large
 
 
-def _with_intake(intake: Intake, status: str, detail: str) -> tuple[str, str]:
-    """``status`` unless the intake refused entries or hit a cap, which come first (what
+def with_intake(intake: Intake, status: str, detail: str) -> tuple[str, str]:
+    """The status and detail of a graded submission, given what the intake refused:
+    ``status`` unless the intake refused entries or hit a cap, which come first (what
     was graded is then not all that was handed in); the detail keeps both."""
     if not intake.refused and not intake.caps_hit:
         return status, detail
@@ -150,6 +163,9 @@ def _with_intake(intake: Intake, status: str, detail: str) -> tuple[str, str]:
 
 def _graded_status(submission, handed_in: Path, graded: Path, log: str) -> tuple[str, str]:
     """The status of a submission nbgrader graded, from its graded notebook and log."""
+    tampering = _kernel_tampering(graded)
+    if tampering:
+        return TAMPERED, "the kernel changed how errors are shown: " + "; ".join(tampering)
     errors = [_error_lines(p) for p in _notebooks(graded)]
     errors = [line for lines in errors for line in lines]
     for signs, status, why in ERROR_STATUSES:

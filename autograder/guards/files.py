@@ -25,6 +25,7 @@ because no course needs more; see each comment for why its value.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 import shutil
 import stat
@@ -373,8 +374,9 @@ def take_submission(
 
     ``trusted`` is the grader's own folder above ``folder`` (default: its parent); every
     folder between them is opened without following links. If ``folder`` itself cannot
-    be opened (a link, say), nothing is taken and the refusal says why. Files whose names
-    end with one of ``leave_out`` are neither taken nor refused. The learner's original
+    be opened (a link, say), nothing is taken and the refusal says why. Regular files whose
+    names match one of the ``leave_out`` patterns (``"*.ipynb"``) are neither taken nor
+    refused. The learner's original
     is only read, never changed.
     """
     folder, into = Path(folder), Path(into)
@@ -389,7 +391,9 @@ def take_submission(
     try:
         found: list[_Candidate] = []
         _survey(root, PurePosixPath(), 0, intake, found)
-        found = [c for c in found if not c.relative.name.endswith(leave_out or ("\0",))]
+        found = [
+            c for c in found if not any(fnmatch.fnmatchcase(c.relative.name, p) for p in leave_out)
+        ]
         found.sort(key=lambda c: _first(c.relative))
         left_out = 0
         for candidate in found:

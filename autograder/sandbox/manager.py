@@ -95,7 +95,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 # Regular files only, none followed through a link, within the caps.
                 folder = Path(kw.get("cwd") or os.getcwd())
                 take_submission(
-                    folder, self._scratch / "files", trusted=folder.parent, leave_out=(".ipynb",)
+                    folder, self._scratch / "files", trusted=folder.parent, leave_out=("*.ipynb",)
                 )
                 ipc = self._scratch / "ipc"
                 ipc.mkdir()
