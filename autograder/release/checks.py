@@ -111,28 +111,8 @@ def grading_metadata(source_notebook: Path) -> list[str]:
     return problems
 
 
-def guesses(question) -> list[tuple[str, object]]:
-    """Answers a learner could give without knowing anything, as (description, answer):
-    every option ticked; the same choice for every item (and each item matched to the
-    choice in its own position); the items left in the order they are shown."""
-    if question.kind == "multiple":
-        return [("ticking every option", list(question.options))]
-    if question.kind == "matching":
-        found = [
-            (f"matching every item to {choice!r}", dict.fromkeys(question.left, choice))
-            for choice in question.right
-        ]
-        if len(question.left) == len(question.right):
-            in_line = dict(zip(question.left, question.right, strict=True))
-            found.append(("matching each item to the choice in the same position", in_line))
-        return found
-    if question.kind == "ranking":
-        return [("leaving the items in the order shown", list(question.items))]
-    return []
-
-
 def guessing(source_notebook: Path) -> list[str]:
-    """Widget questions that pay for guessing: any answer from :func:`guesses` that earns
+    """Widget questions that pay for guessing: any answer from the kind's ``guesses()`` that earns
     points. Checked for questions whose options and key are literals (as the grader's own
     cross-check reads them); others cannot be judged here."""
     path = Path(source_notebook)
@@ -143,7 +123,7 @@ def guessing(source_notebook: Path) -> list[str]:
         question = questions.get(check.question_id)
         if question is None:
             continue
-        for description, answer in guesses(question):
+        for description, answer in question.guesses():
             fraction, _ = assess(question, question.check(answer), check.key, check.tolerance)
             if fraction > 0:
                 problems.append(
