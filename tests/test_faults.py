@@ -10,13 +10,13 @@ import csv
 import hashlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from course import hand_in, make_course, nbgrader
 from faults import ASSIGNMENT, FAULTS
+from own_processes import current_temp_folder, own_temp_folder, processes_naming, scratch_folders_in
 from students import STUDENTS
 
 from autograder import gradebook
@@ -26,7 +26,6 @@ from autograder.options import GradingOptions
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id
 GRADING_WRITES = ("autograded", "feedback", "reports", "gradebook.db")
-LEFTOVER_SIGNS = ("bwrap", "ipykernel_launcher", "sleep 3600", "aicareer/boot.py")
 
 
 def course_fingerprint(course: Path) -> dict[str, str]:
@@ -40,22 +39,22 @@ def course_fingerprint(course: Path) -> dict[str, str]:
     return sums
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _own_temp_folder():
+    """This module's sandboxes live in a temporary folder of its own, so that another
+    grader's on the same machine are never counted as left behind by these tests."""
+    with own_temp_folder():
+        yield
+
+
 def running_sandbox_processes() -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if any(sign in command for sign in LEFTOVER_SIGNS):
-            found.append(f"{entry.name}: {command[:120]}")
-    return found
+    """This run's sandbox processes still running (they name its temporary folder)."""
+    return processes_naming(current_temp_folder())
 
 
 def scratch_folders() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("aicareer-grade-*")}
+    """This run's kernel scratch folders still on disk."""
+    return scratch_folders_in(current_temp_folder())
 
 
 @pytest.fixture(scope="module")
