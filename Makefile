@@ -13,7 +13,7 @@ PIP    := PIP_ROOT_USER_ACTION=ignore PYTHONWARNINGS="ignore:Editable installati
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 LAB_ARGS ?= $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab check test lint release grade setup-system setup-sandbox clean-venv
+.PHONY: lab check test lint release grade class export-lms setup-system setup-sandbox clean-venv
 
 # Create the virtual environment and install what the course needs to run (again only
 # when pyproject changes): JupyterLab, nbgrader, ipywidgets, matplotlib, NumPy.
@@ -67,6 +67,17 @@ release: $(STAMP)
 grade: $(STAMP) setup-sandbox
 	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [WORKERS=n]" >&2; exit 2)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder grade $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS))
+
+## make class [ROSTER=roster.csv]: the class page over every graded assignment
+## (reports/class.html, class-grades.csv, class-summary.csv).
+class: $(STAMP)
+	$(BIN)/python -m autograder class $(if $(ROSTER),--roster $(ROSTER))
+
+## make export-lms PLATFORM=canvas|moodle ROSTER=roster.csv: the grades as a CSV for the
+## learning platform's gradebook import (reports/PLATFORM-grades.csv).
+export-lms: $(STAMP)
+	@test -n "$(PLATFORM)" -a -n "$(ROSTER)" || (echo "usage: make export-lms PLATFORM=canvas|moodle ROSTER=<roster.csv>" >&2; exit 2)
+	$(BIN)/python -m autograder export-lms $(PLATFORM) --roster $(ROSTER)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -82,7 +82,7 @@ def test_the_report_names_questions_by_number_and_title_not_by_cell_id(graded):
 def test_the_report_counts_what_learners_chose_for_a_widget_question(graded):
     _, page = graded
     widget = html.unescape(
-        section(page, "Question 1.2 · What kind of move is Amara making?, 1 point")
+        section(page, "Question 1.2 · What kind of move is Amara making? · 1 point")
     )
     # right and guesser chose the key, partial "Both", wrong "Neither"; three saved nothing.
     assert "4 answered, 3 did not answer: 2 right, 0 partly right, 2 wrong." in widget, widget

@@ -105,8 +105,10 @@ def report_label(cell, prompt: str | None = None) -> str:
 
 
 def with_points(label: str, points: float) -> str:
-    """ "Question 2.1 · title, 2 points": a heading that says what the question is worth."""
-    return f"{label}, {points_text(points)} point{'' if points == 1 else 's'}"
+    """A heading that says what the question is worth: "Question 2.1 · title, 2 points",
+    or after a question mark "Question 1.2 · Which one? · 1 point"."""
+    worth = f"{points_text(points)} point{'' if points == 1 else 's'}"
+    return f"{label} · {worth}" if label.endswith(("?", "!")) else f"{label}, {worth}"
 
 
 def read_untrusted_file(course: Path, parts: tuple[str, ...], limit: int) -> bytes:
