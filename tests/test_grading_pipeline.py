@@ -150,7 +150,19 @@ def test_late_submissions_are_marked_with_how_late(parallel_run):
 def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
     course, rows = parallel_run
     page = (course / "reports" / f"{ASSIGNMENT}-report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 2, "score histogram and per-question plot"
+    from autograder.grading.integrity import questions_of
+    from autograder.notebooks import load_notebook
+
+    widget_questions = len(
+        questions_of(load_notebook(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+    )
+    assert page.count("Histogram of the graded submissions' total scores") == 1, page[:500]
+    assert page.count("Share of points earned per question") == 1, page[:500]
+    charts = page.count("data:image/png;base64,")
+    assert charts == 2 + widget_questions, (
+        f"expected the histogram, the per-question plot and one chart per widget question "
+        f"({widget_questions}); found {charts} charts"
+    )
     missed = page.split("Questions most learners missed", 1)[1].split("</table>", 1)[0]
     assert "test_classify_move_names" in missed, "only 2 of the 7 graded submissions earned it"
     look = page.split("need a human look", 1)[1]
