@@ -5,7 +5,13 @@ from pathlib import Path
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters.autograde import Autograde
 from nbgrader.converters.generate_assignment import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions, DeduplicateIds, Execute, GetGrades
+from nbgrader.preprocessors import (
+    ClearSolutions,
+    DeduplicateIds,
+    Execute,
+    GetGrades,
+    SaveAutoGrades,
+)
 
 from autograder.gradebook import quiet_gradebook_warnings
 from autograder.preprocessors import (
@@ -14,6 +20,7 @@ from autograder.preprocessors import (
     GuardedExecute,
     HideHiddenTests,
     NameFeedbackCells,
+    SaveAutoGradesStrictly,
 )
 from autograder.reports import feedback
 
@@ -47,8 +54,11 @@ c.Autograde.exclude_overwriting = {
 }
 # Learners' code runs in a sandbox, under limits, and a dead or stuck kernel is restarted
 # so that later cells are still graded (see autograder/preprocessors/execute.py and autograder/sandbox/).
+# A test cell earns points only from outputs a test of ours can produce (no result shown
+# before an error, no swallowed error: see autograder/preprocessors/strict_grades.py).
+STEPS_SWAPPED_IN = {Execute: GuardedExecute, SaveAutoGrades: SaveAutoGradesStrictly}
 c.Autograde.autograde_preprocessors = [
-    GuardedExecute if step is Execute else step
+    STEPS_SWAPPED_IN.get(step, step)
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 # A graded cell copied by the learner: graded once, the copy left as an ordinary cell.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import gradebook
+from ..guards import kernel_probe, trusted_scores
 from ..notebooks import load_notebook
 from ..options import GradingOptions
 from ..preprocessors.execute import OUTPUT_CUT_MARK
@@ -120,7 +121,23 @@ def _check_integrity(course: Path, outcome: Outcome, earned: dict) -> tuple[str,
             status, detail = statuses.TAMPERED, "; ".join(disagreements)[:500]
         if _output_was_cut(graded / source.name):
             flags.append(f"{source.name}: output cut to the size limit")
+        flags += _kernel_flags(graded / source.name, status)
+        flags += trusted_scores.typed_answer_flags(submitted / source.name)
+    if status not in statuses.NOT_GRADED:
+        flags += kernel_probe.startup_files(submitted, course / "submitted")
     return status, detail, flags
+
+
+def _kernel_flags(notebook: Path, status: str) -> list[str]:
+    """What the grader's probe of the kernel found (see autograder.guards.kernel_probe):
+    hooks that changed how cells run, checks unanswered, or no record where one is due."""
+    try:
+        record = kernel_probe.record_of(load_notebook(notebook))
+    except Exception:
+        return []
+    if record is None:
+        return [] if status != statuses.OK else [f"{notebook.name}: the kernel was not checked"]
+    return kernel_probe.flags_from(record, notebook.name)
 
 
 def _output_was_cut(notebook: Path) -> bool:

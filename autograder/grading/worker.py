@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..gradebook import gradebook_url
+from ..guards import trusted_scores
 from ..guards.files import take_submission
 from ..options import GradingOptions
 from ..sandbox import trust_probe
@@ -100,6 +102,19 @@ def grade_submission(
                 submission.assignment, submission.student, force=True, create=True
             )
         status, detail = statuses.classify(Path(course), submission, result, handed_in, intake)
+        if result.get("success"):
+            # Widget questions scored here from the hand-in, whatever the kernel said, and
+            # before the feedback page is made, so that every page shows the same score.
+            claimed = trusted_scores.score_in_trusted_process(
+                Path(course),
+                handed_in,
+                submission.assignment,
+                submission.student,
+                gradebook_url(Path(course), options.db_url),
+            )
+            if claimed and status not in statuses.NOT_GRADED:
+                reasons = [detail] if status == statuses.TAMPERED else []
+                status, detail = statuses.TAMPERED, "; ".join(reasons + claimed)[:500]
     if options.feedback and result.get("success"):
         # Here rather than afterwards in one loop: the feedback pages are made in parallel too.
         api.generate_feedback(submission.assignment, submission.student, force=True)

@@ -6,6 +6,7 @@ from .deduplicate_ids import DeduplicateIdsCleanly
 from .execute import GuardedExecute
 from .hide_hidden_tests import HideHiddenTests
 from .name_feedback_cells import NameFeedbackCells
+from .strict_grades import SaveAutoGradesStrictly
 
 __all__ = [
     "ClearSolutionsKeepWidgets",
@@ -13,4 +14,5 @@ __all__ = [
     "GuardedExecute",
     "HideHiddenTests",
     "NameFeedbackCells",
+    "SaveAutoGradesStrictly",
 ]

@@ -15,6 +15,7 @@ cannot stall or spoil a batch:
 
 from __future__ import annotations
 
+import queue
 from time import monotonic
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -24,6 +25,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from ..guards import kernel_probe
 from ..sandbox import SandboxedKernelManager
 
 # The error names and the note this step writes into graded notebooks; the statuses
@@ -32,6 +34,7 @@ KERNEL_DIED_ERROR = "KernelDied"
 NOTEBOOK_TIMEOUT_ERROR = "NotebookTimeout"
 OUTPUT_CUT_MARK = "[output cut:"
 LONGEST_ERROR_TEXT = 2000  # characters kept of an error's message or a traceback line
+PROBE_TIMEOUT = 15  # seconds the kernel has to answer one trusted probe
 
 
 def _size(msg: dict) -> int:
@@ -43,6 +46,16 @@ def _size(msg: dict) -> int:
 
 def _timed_out(cell) -> bool:
     return any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+
+
+def _is_graded_code(cell) -> bool:
+    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _is_instructor_cell(cell) -> bool:
+    """A cell nbgrader restores from the source (locked, or a test): not the learner's."""
+    meta = cell.metadata.get("nbgrader", {})
+    return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
 
 
 class GuardedExecute(Execute):
@@ -67,7 +80,13 @@ class GuardedExecute(Execute):
         self._deadline = monotonic() + self.notebook_timeout if self.notebook_timeout else None
         self._output_used: dict[int, int] = {}
         self._restarts = 0
-        return super().preprocess(nb, resources, km)
+        self._start_probing(nb)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            # Written whatever happened, over anything the learner put under this key.
+            nb.metadata[kernel_probe.METADATA_KEY] = self._probe_record.as_metadata()
+        return nb, resources
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
@@ -99,12 +118,16 @@ class GuardedExecute(Execute):
         limited_by_notebook = self._deadline is not None and (
             not self.timeout or self._deadline - monotonic() < self.timeout
         )
+        if self._baseline is None and cell_index >= self._first_learner_cell:
+            await self._take_baseline()
         try:
             cell = await super().async_execute_cell(
                 cell, cell_index, execution_count, store_history
             )
             if limited_by_notebook and _timed_out(cell):
                 self._deadline = monotonic()
+            elif _is_graded_code(cell) or cell_index == self._last_code_cell:
+                await self._check_kernel()
             return cell
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
@@ -136,6 +159,96 @@ class GuardedExecute(Execute):
         cell.setdefault("outputs", []).append(
             new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
         )
+
+    # --- the trusted probe of the kernel (see autograder/guards/kernel_probe.py) ------
+    def _start_probing(self, nb) -> None:
+        nb.metadata.pop(kernel_probe.METADATA_KEY, None)
+        self._nonce = kernel_probe.new_nonce()
+        self._probes = 0
+        self._baseline = None
+        self._probe_record = kernel_probe.ProbeRecord()
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        learner = [i for i in code if not _is_instructor_cell(nb.cells[i])]
+        self._first_learner_cell = learner[0] if learner else 0
+        self._last_code_cell = code[-1] if code else -1
+
+    async def _take_baseline(self) -> None:
+        report = await self._probe(with_canary=False)
+        self._baseline = report if report is not None else {}
+
+    async def _check_kernel(self) -> None:
+        """Compare the kernel's hooks with the baseline and make it fail on purpose."""
+        if self._deadline is not None and monotonic() >= self._deadline:
+            return
+        report = await self._probe(with_canary=True)
+        if report is not None and self._baseline:
+            for change in kernel_probe.hook_changes(self._baseline, report):
+                self._probe_record.add("hook_changes", change)
+
+    async def _probe(self, with_canary: bool) -> dict | None:
+        """Run one probe in the kernel (never saved into the notebook); its report."""
+        self._probes += 1
+        code = kernel_probe.probe_code(self._nonce, self._probes, with_canary)
+        outputs, reply = await self._run_unsaved(code.source)
+        if reply is None:
+            self._probe_record.add(
+                "unanswered", "the kernel did not answer the grader's check; it was restarted"
+            )
+            await self._restart_kernel()
+            return None
+        self._probe_record.checks += 1
+        if code.canary is not None:
+            for problem in kernel_probe.canary_problems(code, outputs, reply):
+                self._probe_record.add("tampering", problem)
+        report = kernel_probe.read_report(outputs)
+        if report is None:
+            self._probe_record.add("unanswered", "the grader's check of the kernel got no report")
+        return report
+
+    async def _run_unsaved(self, source: str) -> tuple[list[dict], dict | None]:
+        """Execute ``source`` in the kernel without a cell: its outputs (text capped) and
+        its reply, or ``None`` for the reply if the kernel did not answer in time."""
+        msg_id = await ensure_async(
+            self.kc.execute(source, store_history=False, allow_stdin=False, stop_on_error=False)
+        )
+        deadline = monotonic() + PROBE_TIMEOUT
+        outputs, kept, idle = [], 0, False
+        while not idle:
+            msg = await self._next_message(self.kc.get_iopub_msg, msg_id, deadline)
+            if msg is None:
+                return outputs, None
+            kind, content = msg.get("msg_type"), msg.get("content", {})
+            if kind == "status":
+                idle = content.get("execution_state") == "idle"
+            elif kind == "stream" and kept < kernel_probe.MAX_REPORT_CHARS:
+                text = str(content.get("text", ""))[: kernel_probe.MAX_REPORT_CHARS - kept]
+                kept += len(text)
+                outputs.append({"output_type": "stream", "name": content.get("name"), "text": text})
+            elif kind == "error":
+                outputs.append(
+                    {
+                        "output_type": "error",
+                        "ename": str(content.get("ename", ""))[:200],
+                        "evalue": str(content.get("evalue", ""))[:LONGEST_ERROR_TEXT],
+                    }
+                )
+            elif kind in ("execute_result", "display_data", "update_display_data", "clear_output"):
+                outputs.append({"output_type": kind})
+        return outputs, await self._next_message(self.kc.get_shell_msg, msg_id, deadline)
+
+    async def _next_message(self, receive, msg_id: str, deadline: float) -> dict | None:
+        """The next message answering ``msg_id`` on one channel, or None at the deadline
+        or when the kernel has died."""
+        while monotonic() < deadline:
+            try:
+                msg = await ensure_async(receive(timeout=min(1.0, deadline - monotonic())))
+            except queue.Empty:
+                if not await ensure_async(self.km.is_alive()):
+                    return None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg
+        return None
 
     async def _restart_kernel(self) -> None:
         self._restarts += 1

@@ -78,6 +78,12 @@ def kernel_environment(environ: Mapping[str, str]) -> dict[str, str]:
         "TMPDIR": "/tmp",
         "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # The kernel starts in the work folder, which holds the submission's files: keep
+        # that folder off sys.path (no ipykernel_launcher.py, numpy.py or sitecustomize.py
+        # of the learner's runs in its place; IPython honours it too), and the home's
+        # user site-packages, which the kernel could write before a restart, out as well.
+        "PYTHONSAFEPATH": "1",
+        "PYTHONNOUSERSITE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         # ipykernel: started by a client (no banner), and PID 1 means "do not poll it".
         "JPY_PARENT_PID": "1",
