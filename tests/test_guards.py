@@ -358,3 +358,15 @@ def test_collect_skips_links_special_files_and_ids_that_are_not_folder_names(tmp
         assert expected in skipped, f"expected {expected!r} in {skipped}"
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["zoë-学生"]
     assert not (course / ASSIGNMENT).exists() and not (tmp_path / ASSIGNMENT).exists()
+
+
+def test_the_kernels_copy_of_graders_own_folder_keeps_the_rules_but_not_the_caps(course):
+    folder = course / "submitted" / "learner" / ASSIGNMENT
+    for number in range(files.MAX_FILES + 5):
+        (folder / f"a{number:05}.txt").write_bytes(b"x")
+    (folder / "link.csv").symlink_to(course / "secret.txt")
+    into = course / "kernel-files"
+    intake = take_submission(folder, into, capped=False, leave_out=("*.ipynb",))
+    assert len(intake.taken) == files.MAX_FILES + 6, len(intake.taken)  # + data/table.csv
+    assert not (into / f"{ASSIGNMENT}.ipynb").exists(), "expected notebooks left out"
+    assert list(reasons(intake)) == ["link.csv"], intake.refused

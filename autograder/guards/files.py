@@ -62,6 +62,7 @@ SKIPPED_FOLDERS = frozenset({".ipynb_checkpoints", "__pycache__"})
 # The longest student id or file name (Linux allows 255 bytes in a name).
 MAX_NAME_BYTES = 200
 
+_UNCAPPED = 1 << 62  # "no cap": larger than any file
 _READ = os.O_RDONLY | os.O_CLOEXEC | os.O_NOCTTY
 _NO_FOLLOW = os.O_NOFOLLOW | os.O_NONBLOCK
 
@@ -325,12 +326,19 @@ def _first(relative: PurePosixPath) -> tuple:
     return (not work, str(relative))
 
 
-def _survey(dir_fd: int, relative: PurePosixPath, depth: int, intake: Intake, found: list) -> None:
+def _survey(
+    dir_fd: int,
+    relative: PurePosixPath,
+    depth: int,
+    intake: Intake,
+    found: list,
+    capped: bool = True,
+) -> None:
     """Every regular file under the open folder ``dir_fd``, refusing the rest."""
     with os.scandir(dir_fd) as listing:
         names = sorted(entry.name for entry in listing)
     for name in names:
-        if len(found) + len(intake.refused) >= MAX_ENTRIES_SEEN:
+        if capped and len(found) + len(intake.refused) >= MAX_ENTRIES_SEEN:
             cap = f"more than {MAX_ENTRIES_SEEN:,} entries: the rest were not looked at"
             if cap not in intake.caps_hit:
                 intake.caps_hit.append(cap)
@@ -355,7 +363,7 @@ def _survey(dir_fd: int, relative: PurePosixPath, depth: int, intake: Intake, fo
                 intake.refused.append(Refusal(str(path), _open_failure(name, dir_fd, error)))
                 continue
             try:
-                _survey(child, path, depth + 1, intake, found)
+                _survey(child, path, depth + 1, intake, found, capped)
             finally:
                 os.close(child)
             continue
@@ -367,7 +375,11 @@ def _survey(dir_fd: int, relative: PurePosixPath, depth: int, intake: Intake, fo
 
 
 def take_submission(
-    folder: Path, into: Path, trusted: Path | None = None, leave_out: tuple[str, ...] = ()
+    folder: Path,
+    into: Path,
+    trusted: Path | None = None,
+    leave_out: tuple[str, ...] = (),
+    capped: bool = True,
 ) -> Intake:
     """Copy the regular files of the submission ``folder`` into the new folder ``into``,
     by the rules of this module and within the caps; return what was taken and refused.
@@ -376,8 +388,9 @@ def take_submission(
     folder between them is opened without following links. If ``folder`` itself cannot
     be opened (a link, say), nothing is taken and the refusal says why. Regular files whose
     names match one of the ``leave_out`` patterns (``"*.ipynb"``) are neither taken nor
-    refused. The learner's original
-    is only read, never changed.
+    refused. With ``capped`` false (for a folder the grader built itself from a capped
+    intake and the instructor's own files) only the rules apply, not the caps. The
+    learner's original is only read, never changed.
     """
     folder, into = Path(folder), Path(into)
     trusted = Path(trusted) if trusted is not None else folder.parent
@@ -390,7 +403,7 @@ def take_submission(
         return intake
     try:
         found: list[_Candidate] = []
-        _survey(root, PurePosixPath(), 0, intake, found)
+        _survey(root, PurePosixPath(), 0, intake, found, capped)
         found = [
             c for c in found if not any(fnmatch.fnmatchcase(c.relative.name, p) for p in leave_out)
         ]
@@ -399,10 +412,13 @@ def take_submission(
         for candidate in found:
             relative = candidate.relative
             is_notebook = relative.suffix == ".ipynb"
-            if len(intake.taken) >= MAX_FILES:
+            if not capped:
+                cap = _UNCAPPED
+            elif len(intake.taken) >= MAX_FILES:
                 left_out += 1
                 continue
-            cap = MAX_NOTEBOOK_BYTES if is_notebook else MAX_TOTAL_BYTES - intake.bytes_taken
+            else:
+                cap = MAX_NOTEBOOK_BYTES if is_notebook else MAX_TOTAL_BYTES - intake.bytes_taken
             if candidate.size > cap and not is_notebook:
                 intake.refused.append(
                     Refusal(

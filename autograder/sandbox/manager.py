@@ -92,10 +92,15 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._isolated = self._decide()
             if self._isolated:
                 self._scratch = Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
-                # Regular files only, none followed through a link, within the caps.
+                # Regular files only, none followed through a link. No caps here: the folder
+                # is nbgrader's copy of a capped intake plus the instructor's own files.
                 folder = Path(kw.get("cwd") or os.getcwd())
                 take_submission(
-                    folder, self._scratch / "files", trusted=folder.parent, leave_out=("*.ipynb",)
+                    folder,
+                    self._scratch / "files",
+                    trusted=folder.parent,
+                    leave_out=("*.ipynb",),
+                    capped=False,
                 )
                 ipc = self._scratch / "ipc"
                 ipc.mkdir()
