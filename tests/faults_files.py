@@ -156,6 +156,10 @@ def _pad_notebook(nb) -> None:
     nb.cells.append(nbformat.v4.new_markdown_cell("padding " * (9 * 2**20 // 8)))
 
 
+def _many_cells(nb) -> None:
+    nb.cells.extend(nbformat.v4.new_code_cell(f"x{n} = {n}") for n in range(40_000))
+
+
 FILE_FAULTS: dict[str, Fault] = {
     # --- links and special files (section 1)
     "links-to-instructor-files": Fault(
@@ -174,6 +178,9 @@ FILE_FAULTS: dict[str, Fault] = {
     "ten-thousand-files": Fault(_many_files, "too large", 16, says="files past the 200"),
     "notebook-over-8-mib": Fault(
         edit_notebook(_pad_notebook), "notebook too large", None, says="8.0 MiB"
+    ),
+    "notebook-of-40000-cells": Fault(
+        edit_notebook(_many_cells), "notebook too large", None, says="40,033 cells"
     ),
     # --- files the kernel writes and the grader reads (section 2)
     "kernel-leaves-links-in-ipc": Fault(

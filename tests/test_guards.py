@@ -370,3 +370,13 @@ def test_the_kernels_copy_of_graders_own_folder_keeps_the_rules_but_not_the_caps
     assert len(intake.taken) == files.MAX_FILES + 6, len(intake.taken)  # + data/table.csv
     assert not (into / f"{ASSIGNMENT}.ipynb").exists(), "expected notebooks left out"
     assert list(reasons(intake)) == ["link.csv"], intake.refused
+
+
+def test_a_notebook_of_too_many_cells_is_refused_before_nbgrader_parses_it(course):
+    folder = course / "submitted" / "learner" / ASSIGNMENT
+    cells = [{"cell_type": "code", "source": "1"}] * (files.MAX_NOTEBOOK_CELLS + 1)
+    (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps({"cells": cells}))
+    intake, into = take(course)
+    refusal = intake.refusal_of(f"{ASSIGNMENT}.ipynb")
+    assert refusal is not None and refusal.too_large and "1,001 cells" in refusal.reason, refusal
+    assert not (into / f"{ASSIGNMENT}.ipynb").exists()

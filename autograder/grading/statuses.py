@@ -39,7 +39,13 @@ from aicareer.answers import AnswerSheetError, parse_sheet, sheet_path
 from aicareer.progress import is_widget_question
 
 from ..guards import kernel_probe
-from ..guards.files import MAX_NOTEBOOK_BYTES, Intake, RefusedFile, read_regular_file
+from ..guards.files import (
+    MAX_NOTEBOOK_BYTES,
+    MAX_NOTEBOOK_CELLS,
+    Intake,
+    RefusedFile,
+    read_regular_file,
+)
 from ..guards.text import one_line
 from ..notebooks import load_notebook
 from ..preprocessors.execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
@@ -122,7 +128,8 @@ def _classify(course, submission, result, handed_in, intake) -> tuple[str, str]:
     if too_large:
         return NOTEBOOK_TOO_LARGE, (
             f"{'; '.join(str(intake.refusal_of(name)) for name in too_large)}; not graded: "
-            f"the grader reads notebooks of up to {MAX_NOTEBOOK_BYTES // 2**20} MiB"
+            f"the grader reads notebooks of up to {MAX_NOTEBOOK_BYTES // 2**20} MiB "
+            f"and {MAX_NOTEBOOK_CELLS:,} cells"
         )[:500]
     log = f"{result.get('error', '')}\n{result.get('log', '')}"
     if not result.get("success"):

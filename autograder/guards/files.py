@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import json
 import os
 import shutil
 import stat
@@ -40,10 +41,14 @@ KiB = 1024
 MiB = 1024 * KiB
 
 # A released notebook of this course is 50-80 kB; saved with every output of a learner's
-# session (plots included) it stays under 2 MB. nbgrader parses, validates, sanitises and
-# renders the notebook outside the kernel's limits, at about 2-4 s per MiB: 8 MiB keeps a
-# notebook's own cost on the grader's side to seconds while leaving room for many plots.
+# session (plots included) it stays under 2 MB. nbgrader reads, sanitises, stores and
+# renders it outside the kernel's limits; 8 MiB leaves room for many plots while keeping
+# the feedback page and the gradebook's copy of the work small.
 MAX_NOTEBOOK_BYTES = 8 * MiB
+# What costs the grader time is cells, not bytes: reading and validating 40,000 one-line
+# cells (6 MiB) took 1.3 s here, and nbgrader then runs each in the kernel and renders each
+# on the feedback page. The course's notebooks have 30-60 cells; 1,000 is far beyond any.
+MAX_NOTEBOOK_CELLS = 1000
 # A hand-in is a notebook, an answer sheet, a timestamp and perhaps a few data files. Each
 # file costs a copy into autograded/, another into the sandbox's scratch folder and a third
 # into the kernel's home: 10,000 tiny files took over three minutes. 200 is far more than
@@ -437,6 +442,10 @@ def take_submission(
                     reason = f"{reason} for a notebook (not read)"
                 intake.refused.append(Refusal(str(relative), reason, refused.too_large))
                 continue
+            too_many = capped and is_notebook and _cells_over_cap(data)
+            if too_many:
+                intake.refused.append(Refusal(str(relative), too_many, too_large=True))
+                continue
             target = into / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_new(target, data)
@@ -453,6 +462,18 @@ def take_submission(
     finally:
         os.close(root)
     return intake
+
+
+def _cells_over_cap(data: bytes) -> str:
+    """Why a notebook has too many cells to grade, or '' (also for one that does not
+    parse: nbgrader then says it cannot read it)."""
+    try:
+        cells = json.loads(data).get("cells")
+    except (ValueError, RecursionError, AttributeError):
+        return ""
+    if isinstance(cells, list) and len(cells) > MAX_NOTEBOOK_CELLS:
+        return f"{len(cells):,} cells, more than the {MAX_NOTEBOOK_CELLS:,} a notebook may have"
+    return ""
 
 
 def _read_below(root_fd: int, relative: PurePosixPath, max_bytes: int) -> bytes:
