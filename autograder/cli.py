@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .grading import cluster
 from .grading.class_grades import ClassGrades, grade_class
 from .grading.collect import DEFAULT_PATTERN, collect
 from .guards.text import one_line
@@ -87,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="gradebook database URL (default: sqlite:///COURSE/gradebook.db; "
         "e.g. postgresql://user@host/course)",
+    )
+    grade_cmd.add_argument(
+        "--scheduler",
+        default=None,
+        help="grade on a Dask cluster: its scheduler's address, e.g. tcp://HOST:8786 "
+        "(default: $DASK_SCHEDULER_ADDRESS if set, else this machine; 'local' for this "
+        "machine); needs --db postgresql+psycopg://... that every worker reaches",
     )
     grade_cmd.add_argument(
         "--isolation",
@@ -178,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             notebook_timeout=args.notebook_timeout,
             db_url=args.db,
             due=args.due,
+            # Not given: the options' default (the environment's scheduler, if any).
+            **({"scheduler": args.scheduler} if args.scheduler else {}),
         )
         return grade_command(args.course, args.assignment, options)
 
@@ -200,12 +210,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
     """Grade a class with a progress bar, then say what happened; returns the exit status."""
-    if options.isolation is Isolation.ON and isolation_problem():
+    if options.scheduler:
+        problem = cluster.refusal(options)
+        if problem:
+            print(f"Cannot grade on {one_line(options.scheduler)}: {problem}", file=sys.stderr)
+            return 2
+        print(
+            f"Grading on the Dask cluster at {one_line(options.scheduler)}; every worker "
+            "sandboxes its kernels",
+            file=sys.stderr,
+        )
+    elif options.isolation is Isolation.ON and isolation_problem():
         print(f"Cannot grade isolated: {isolation_problem()}", file=sys.stderr)
         return 2
-    print(f"Kernels: {describe(options.isolation)}", file=sys.stderr)
-    with ProgressBar() as bar:
-        result = grade_class(course, assignment, options, on_outcome=bar.step)
+    else:
+        print(f"Kernels: {describe(options.isolation)}", file=sys.stderr)
+    try:
+        with ProgressBar() as bar:
+            result = grade_class(course, assignment, options, on_outcome=bar.step)
+    except cluster.ClusterError as failed:
+        print(f"Grading on the cluster stopped: {one_line(failed, 500)}", file=sys.stderr)
+        return 2
     if not result.rows:
         print(
             f"No submissions found in {Path(course).resolve() / 'submitted'}/<student>/{assignment}/",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Isolation(str, enum.Enum):
@@ -25,6 +25,16 @@ class Isolation(str, enum.Enum):
 
 # Kernels spend part of their time waiting, so one more than the cores keeps them busy.
 DEFAULT_WORKERS = min(8, (os.cpu_count() or 1) + 1)
+# Where Dask's own clients look for a scheduler; grading on a cluster reads it too.
+SCHEDULER_ENVIRONMENT = "DASK_SCHEDULER_ADDRESS"
+# The scheduler "address" that means this machine's pool even when the environment names one.
+LOCAL_POOL = "local"
+
+
+def scheduler_from_environment() -> str | None:
+    """The Dask scheduler's address in the environment, if any (the default of
+    :attr:`GradingOptions.scheduler`)."""
+    return os.environ.get(SCHEDULER_ENVIRONMENT) or None
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,14 @@ class GradingOptions:
     db_url: str | None = None  # the gradebook, if not SQLite in the course folder
     due: str | None = None  # due date, recorded first so the grades show who was late
     progress: bool = True  # draw a progress bar on stderr
+    # A Dask scheduler (tcp://HOST:8786) to grade on instead of the local pool
+    # (autograder.grading.cluster); default: $DASK_SCHEDULER_ADDRESS, else the local pool.
+    scheduler: str | None = field(default_factory=scheduler_from_environment)
 
     def __post_init__(self):
         # Accept the plain word too ("on"), as the command line and older callers give it.
         object.__setattr__(self, "isolation", Isolation(self.isolation))
+        if self.scheduler in ("", LOCAL_POOL):
+            object.__setattr__(self, "scheduler", None)
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")

@@ -3,7 +3,8 @@
 The engine hands one task per submission to a ``concurrent.futures.Executor`` and
 collects the outcomes; it prints nothing. By default the executor is a local pool of
 worker processes (see :mod:`.worker` for why processes are kept between submissions);
-any other executor with the same ``submit`` can be passed in instead.
+any other executor with the same ``submit`` can be passed in instead. With
+``options.scheduler`` set, it is a Dask cluster's (:mod:`.cluster`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def grade(
         return []
     problem = "turned off" if options.isolation is Isolation.OFF else isolation_problem()
     own_executor = executor is None
+    if executor is None and options.scheduler:
+        # The same work on a Dask cluster, shipped as data (Dask is an optional extra).
+        from .cluster import ClusterExecutor
+
+        executor = ClusterExecutor(course, options)
     executor = executor or local_pool(course, options, problem)
     outcomes = []
     try:

@@ -81,11 +81,18 @@ def _api(course: str, options: GradingOptions, sandbox_problem: str | None):
 
 
 def grade_submission(
-    course: str, options: GradingOptions, sandbox_problem: str | None, submission: Submission
+    course: str,
+    options: GradingOptions,
+    sandbox_problem: str | None,
+    submission: Submission,
+    taken=None,
 ) -> Outcome:
     """Autograde one submission (and write its feedback page if the options say so).
 
     Only what :func:`take_submission` passed is graded; see the module's docstring.
+    ``taken`` is a submission already taken in on another machine (its files and intake
+    record, :class:`autograder.grading.cluster.TakenSubmission`): a cluster's worker then
+    grades those and never reads ``submitted/``.
     """
     from nbgrader.utils import temp_attrs
 
@@ -94,9 +101,12 @@ def grade_submission(
     submitted = Path(course) / "submitted"
     with tempfile.TemporaryDirectory(prefix=INTAKE_PREFIX, dir=_staging_parent(course)) as staging:
         handed_in = Path(staging) / submission.student / submission.assignment
-        intake = take_submission(
-            submitted / submission.student / submission.assignment, handed_in, trusted=submitted
-        )
+        if taken is None:
+            intake = take_submission(
+                submitted / submission.student / submission.assignment, handed_in, trusted=submitted
+            )
+        else:
+            intake = taken.unpack(handed_in)
         with temp_attrs(api.coursedir, submitted_directory=staging):
             result = api.autograde(
                 submission.assignment, submission.student, force=True, create=True
