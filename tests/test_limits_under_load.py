@@ -34,9 +34,12 @@ HEALTHY = ("right", "wrong")
 BOMBS = ("memory-bomb", "memory-bomb-across-processes", "fork-bomb")
 LOAD_FAULTS = {**{name: FAULTS[name] for name in BOMBS}, **IPC_FAULTS}
 CPU_HOGS = 2  # one per core of the machine this was measured on
-# What a kernel can write between two looks of its supervisor (see boot.py: one file is
-# held to RLIMIT_FSIZE, 64 MiB, and the supervisor looks every 20 ms).
+# What a kernel can write before its supervisor stops it: one file is held to RLIMIT_FSIZE
+# (64 MiB); files are made at up to ~10,000 a second, and under a load average of 5 the
+# supervisor was seen to react after up to 204 entries. Without the cap the fixtures
+# write 100,000 files or 10 GiB.
 MOST_OVERSHOOT_BYTES = 64 << 20
+MOST_OVERSHOOT_ENTRIES = 1000
 
 
 @contextmanager
@@ -149,8 +152,9 @@ def test_each_limit_stops_its_fault_under_load_with_the_exact_status(graded, nam
 
 
 def test_the_host_socket_folder_stays_within_its_cap(graded):
-    assert graded["most entries"] <= 2 * IPC_MOST_ENTRIES, (
-        f"expected at most {2 * IPC_MOST_ENTRIES} entries in a socket folder on the host "
+    most_entries = IPC_MOST_ENTRIES + MOST_OVERSHOOT_ENTRIES
+    assert graded["most entries"] <= most_entries, (
+        f"expected at most {most_entries} entries in a socket folder on the host "
         f"(cap {IPC_MOST_ENTRIES}), saw {graded['most entries']}"
     )
     most = IPC_MOST_BYTES + MOST_OVERSHOOT_BYTES
