@@ -7,6 +7,7 @@ keep their exact scores, status ok and no flag at all.
 """
 
 import csv
+import re
 import shutil
 
 import nbformat
@@ -81,12 +82,14 @@ def test_each_forged_submission_gets_only_its_right_answers_points(graded, name)
 
 
 def test_the_feedback_page_shows_the_trusted_score(graded):
+    """The kernel claimed 2 points for forged answers; the page, like the CSV, says 0."""
     name = "answers-forged-past-a-replaced-displayhook"
     page = graded["course"] / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html"
-    text = page.read_text(encoding="utf-8")
-    row = graded["rows"][name]
-    assert f"Score: {float(row['score']):g}" in text or f"{float(row['score'])} / " in text, (
-        f"expected the CSV's score {row['score']} on the feedback page"
+    shown = re.search(rf"{ASSIGNMENT}: ([0-9.]+) of ([0-9.]+) points", page.read_text("utf-8"))
+    assert shown, f"no total score on {page}"
+    csv_score = float(graded["rows"][name]["score"])
+    assert float(shown.group(1)) == pytest.approx(csv_score) == 0, (
+        f"expected 0 points on the page and in the CSV, got {shown.group(0)!r} and {csv_score}"
     )
 
 

@@ -187,7 +187,8 @@ def test_the_canary_carries_the_runs_nonce_and_is_compiled_code():
             {},
             "execute_result",
         ),
-        (None, {"status": "ok"}, "reply"),
+        (None, {"status": "ok"}, "answered 'ok'"),
+        (None, {"evalue": "other"}, "another error"),
     ],
 )
 def test_a_kernel_that_hides_or_changes_the_canary_error_fails(outputs, reply_change, says):

@@ -161,10 +161,10 @@ def typed_answers(nb) -> TypedAnswers:
             where = grade_id(cell) or f"cell {index}"
             try:
                 question_id, value = _read_call(call, names)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as why:
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 unreadable.append(
-                    f"{clean(where, 60)}: a typed answer ({clean(why, 60)}) cannot be read "
-                    "without running it; its question was scored from the answer sheet"
+                    f"{clean(where, 60)}: a typed answer whose question or value is not a "
+                    "literal; its question was scored from the answer sheet"
                 )
                 continue
             if id(call) not in top_level:
@@ -246,7 +246,7 @@ def withhold_kernel_scores(
 ) -> list[str]:
     """Set every test cell the kernel scored (all but ``keep``) to zero, marked for a
     person to grade: used when the kernel failed the grader's canary, so that none of
-    its passes can be believed. The grade ids withheld are returned."""
+    its passes can be believed. The grade ids that had earned points are returned."""
     from nbgrader.api import Gradebook, MissingEntry
 
     withheld = []
@@ -258,9 +258,10 @@ def withhold_kernel_scores(
         for grade in submitted.grades:
             if grade.name in keep or grade.auto_score is None or grade.cell.cell_type != "code":
                 continue
+            if grade.auto_score > 0:
+                withheld.append(grade.name)
             grade.auto_score = 0.0
             grade.needs_manual_grade = True
-            withheld.append(grade.name)
         gradebook.db.commit()
     return withheld
 
@@ -288,8 +289,8 @@ def score_in_trusted_process(
             withheld = withhold_kernel_scores(db_url, assignment, student, source.stem, keep)
             if withheld:
                 found.append(
-                    f"{len(withheld)} code tests scored by a kernel that failed the grader's "
-                    "check were set to 0 for a person to grade"
+                    f"{len(withheld)} code tests passed in a kernel that failed the grader's "
+                    f"check; set to 0 for a person to grade ({', '.join(withheld[:6])})"
                 )
     return found
 
