@@ -62,15 +62,15 @@ SHELL_METHODS = (
 )
 KERNEL_METHODS = ("do_execute", "execute_request", "run_cell", "send_response")
 
-# Hooks the course's own libraries add while its notebooks run (found by running every
-# module's solution notebook): "<part of the report>: <name>".
+# Hooks the course's own libraries register (read from their sources: matplotlib's pyplot
+# and its inline backend, when pyplot is first imported after the baseline). Every
+# module's setup cell imports pyplot before the baseline, so the solution notebooks of
+# all eight modules report no change at all; these cover a notebook that imports later.
 COURSE_HOOKS = frozenset(
     {
         "events.post_execute: matplotlib_inline.backend_inline.flush_figures",
-        "events.post_run_cell: matplotlib_inline.backend_inline.flush_figures",
-        "events.pre_execute: matplotlib_inline.backend_inline.configure_once",
+        "events.post_run_cell: matplotlib_inline.backend_inline.configure_once",
         "events.post_execute: matplotlib.pyplot._draw_all_if_interactive",
-        "events.post_execute: matplotlib.pyplot.post_execute",
     }
 )
 
@@ -99,7 +99,7 @@ def {function}():
     for module_name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         if isinstance(path, str) and os.path.realpath(path).startswith(work + os.sep):
-            from_work.append(module_name)
+            from_work.append(module_name.partition(".")[0])
     report = {{
         "custom_exceptions": [name(e) for e in shell.custom_exceptions],
         "input_transformers": [name(t) for t in manager.cleanup_transforms]
@@ -126,7 +126,7 @@ def {function}():
             k for k, v in vars(kernel).items() if callable(v) and hasattr(type(kernel), k)
         ) if kernel is not None else [],
         "builtins": {{k: name(v) for k, v in vars(builtins).items() if k != "_"}},
-        "modules from the work folder": sorted(from_work),
+        "modules from the work folder": sorted(set(from_work)),
     }}
     print({mark!r} + json.dumps(report, sort_keys=True))
 
