@@ -75,3 +75,27 @@ IPC_FAULTS: dict[str, Fault] = {
         before_interviews(NOTE_TRAPPED_THEN_FLOOD), "kernel died", BEFORE_INTERVIEWS, says=SAYS
     ),
 }
+
+# The learner's code runs as the same user as the sandbox's supervisor, so it can stop or
+# kill it; then it spreads its memory over processes, which only a sandbox-wide watch sees.
+SPREAD_AFTER = """
+for _ in range(5):
+    if os.fork() == 0:
+        block = b"x" * 700_000_000
+        time.sleep(60)
+        os._exit(0)
+time.sleep(60)
+"""
+STOP_SUPERVISOR = "import os, signal, time\nos.kill(os.getppid(), signal.SIGSTOP)\n" + SPREAD_AFTER
+KILL_SUPERVISOR = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n" + SPREAD_AFTER
+
+SUPERVISOR_FAULTS: dict[str, Fault] = {
+    "stops-the-supervisor-then-spreads-memory": Fault(
+        before_interviews(STOP_SUPERVISOR), "kernel died", BEFORE_INTERVIEWS, says="supervisor"
+    ),
+    # Killing it ends the sandbox at once: bwrap ends the namespace when its first program
+    # (the supervisor) exits, so the kernel dies with it and nothing is spread.
+    "kills-the-supervisor-then-spreads-memory": Fault(
+        before_interviews(KILL_SUPERVISOR), "kernel died", BEFORE_INTERVIEWS, says="stopped"
+    ),
+}

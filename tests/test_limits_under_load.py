@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from course import hand_in, make_course, nbgrader
 from faults import ASSIGNMENT, FAULTS
-from faults_load import IPC_FAULTS
+from faults_load import IPC_FAULTS, SUPERVISOR_FAULTS
 from own_processes import own_temp_folder, processes_naming, scratch_folders_in
 from students import STUDENTS
 
@@ -32,8 +32,11 @@ from autograder.sandbox.boot import IPC_MOST_BYTES, IPC_MOST_ENTRIES
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "wrong")
 BOMBS = ("memory-bomb", "memory-bomb-across-processes", "fork-bomb")
-LOAD_FAULTS = {**{name: FAULTS[name] for name in BOMBS}, **IPC_FAULTS}
+LOAD_FAULTS = {**{name: FAULTS[name] for name in BOMBS}, **IPC_FAULTS, **SUPERVISOR_FAULTS}
 CPU_HOGS = 2  # one per core of the machine this was measured on
+# No fault here is meant to end as a timeout, and healthy cells take well under a second;
+# on a loaded machine a bomb may take many seconds to reach its limit.
+LOADED_CELL_TIMEOUT = 90
 # What a kernel can write before its supervisor stops it: one file is held to RLIMIT_FSIZE
 # (64 MiB); files are made at up to ~10,000 a second, and under a load average of 5 the
 # supervisor was seen to react after up to 204 entries. Without the cap the fixtures
@@ -101,7 +104,9 @@ def graded(tmp_path_factory, sandbox_available):
         watcher.start()
         try:
             code = grade_command(
-                course, ASSIGNMENT, GradingOptions(workers=2, cell_timeout=5, isolation="on")
+                course,
+                ASSIGNMENT,
+                GradingOptions(workers=2, cell_timeout=LOADED_CELL_TIMEOUT, isolation="on"),
             )
         finally:
             watcher.stopping.set()

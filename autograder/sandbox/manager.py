@@ -41,6 +41,7 @@ from ..guards.text import one_line
 from ..options import Isolation
 from .boot import BootSettings
 from .bwrap import BOOT, HOME, INSIDE, ONE_THREAD, MiB, bwrap_command, matplotlib_cache
+from .host_watch import HostWatch
 from .probe import isolation_problem
 
 LIMIT_NOTE = "limit-note.txt"
@@ -72,6 +73,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _scratch: Path | None = None
     _isolated: bool = False
+    _watch: HostWatch | None = None
+    _stopped_by_watch: str = ""
 
     @property
     def isolated(self) -> bool:
@@ -145,8 +148,31 @@ class SandboxedKernelManager(AsyncKernelManager):
         sandbox = bwrap_command(self._scratch, self.home_mb, os.environ, fonts=matplotlib_cache())
         return [*sandbox, sys.executable, f"{INSIDE}/boot.py", settings, "--", *command]
 
+    async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self._stop_watch()
+        self._stopped_by_watch = ""
+        process = getattr(self.provisioner, "process", None)
+        if self._isolated and process is not None:
+            # The watch from outside: the learner's code can stop the supervisor inside.
+            self._watch = HostWatch(
+                process.pid, self.memory_mb * MiB, self.max_processes, self._scratch / "ipc"
+            )
+            self._watch.start()
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._stopped_by_watch = self._watch.note
+            self._watch = None
+
     def limit_note(self) -> str:
-        """What the sandbox said when it stopped the kernel for a limit, or ''."""
+        """What the sandbox (or the watch from outside) said when it stopped the kernel
+        for a limit, or ''."""
+        if self._watch is not None and self._watch.note:
+            return self._watch.note
+        if self._stopped_by_watch:
+            return self._stopped_by_watch
         if not self._scratch:
             return ""
         # The kernel can write the ipc folder: read the note as untrusted, never through a
@@ -186,6 +212,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise ValueError("the kernel's connection information does not match its launch")
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        self._stop_watch()
         await super()._async_cleanup_resources(restart=restart)
         if not restart and self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
