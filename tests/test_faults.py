@@ -25,6 +25,10 @@ from autograder.options import GradingOptions
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id
+# Long enough that a memory or process bomb reaches its limit even while other grading
+# keeps both cores busy (at 5 s a loaded machine turned the spread memory bomb into a
+# timeout); only the endless loop ends as a timeout, and it costs this once.
+FAULT_CELL_TIMEOUT = 20
 GRADING_WRITES = ("autograded", "feedback", "reports", "gradebook.db")
 
 
@@ -75,7 +79,9 @@ def graded(tmp_path_factory, sandbox_available):
     try:
         assert (
             grade_command(
-                course, ASSIGNMENT, GradingOptions(workers=2, cell_timeout=5, isolation="on")
+                course,
+                ASSIGNMENT,
+                GradingOptions(workers=2, cell_timeout=FAULT_CELL_TIMEOUT, isolation="on"),
             )
             == 0
         )
