@@ -33,8 +33,10 @@ dropped, so files, progress bar and report count each submission once.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import socket
 import stat
 import tempfile
@@ -143,7 +145,8 @@ def unpack_files(files: tuple, into: Path | int) -> list[str]:
     folder ``into`` (a path, or a folder already open), never through a link; returns the
     paths left out, with why."""
     left_out = []
-    root = into if isinstance(into, int) else os.open(into, _FOLDER_FLAGS)
+    opened_here = not isinstance(into, int)
+    root = os.open(into, _FOLDER_FLAGS) if opened_here else into
     try:
         for relative, data in files:
             problem = _relative_problem(relative)
@@ -156,7 +159,7 @@ def unpack_files(files: tuple, into: Path | int) -> list[str]:
             except OSError as error:
                 left_out.append(f"{relative!r}: {error.strerror or error}")
     finally:
-        if root is not into:
+        if opened_here:
             os.close(root)
     return left_out
 
@@ -328,6 +331,7 @@ def _scratch_course(kit: CourseKit) -> Path:
     """This process's course folder for ``kit``, made the first time it is needed."""
     if kit.digest not in _SCRATCH_COURSES:
         folder = Path(tempfile.mkdtemp(prefix=f"aicareer-cluster-{kit.digest}-"))
+        atexit.register(shutil.rmtree, folder, True)
         kit.unpack(folder)
         _SCRATCH_COURSES[kit.digest] = folder
     return _SCRATCH_COURSES[kit.digest]
@@ -453,7 +457,7 @@ class ClusterExecutor(Executor):
         self.client = client
         self._run = uuid.uuid4().hex[:8]
         self._kits: dict[str, object] = {}
-        self._pending: list = []
+        self._pending: dict[str, object] = {}  # Dask key -> future, until delivered
         self._lock = threading.Lock()
         self.written: Counter = Counter()  # submission -> results written (1 each)
         self.graded_by: dict[Submission, str] = {}  # submission -> worker that graded it
@@ -478,8 +482,8 @@ class ClusterExecutor(Executor):
         )
         result: Future = Future()
         result.set_running_or_notify_cancel()
+        self._pending[key] = shipped
         shipped.add_done_callback(lambda done: self._deliver(done, submission, result))
-        self._pending.append(shipped)
         return result
 
     def _kit(self, assignment: str):
@@ -500,6 +504,9 @@ class ClusterExecutor(Executor):
         except BaseException as error:  # never leave the engine waiting on this future
             if not result.done():
                 result.set_exception(error)
+        finally:
+            # Let Dask forget the task, its shipped files and its result.
+            self._pending.pop(shipped.key, None)
 
     def _write_once(self, shipped, submission: Submission, result: Future) -> None:
         from distributed.scheduler import KilledWorker
@@ -534,7 +541,7 @@ class ClusterExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Cancel what is still queued on the cluster and close an own client."""
-        unfinished = [f for f in self._pending if not f.done()]
+        unfinished = [f for f in list(self._pending.values()) if not f.done()]
         if unfinished:
             self.client.cancel(unfinished)
         self._pending.clear()
