@@ -68,7 +68,8 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Execute.timeout = 120  # seconds per cell
 c.GuardedExecute.notebook_timeout = 900  # seconds per notebook
-c.GuardedExecute.max_output_bytes = 100_000  # characters of output kept per cell
+c.GuardedExecute.max_output_bytes = 100_000  # characters of text output kept per cell
+c.GuardedExecute.max_image_bytes = 2_000_000  # characters of images (base64) kept per cell
 # Every output has arrived when the last cell is done: stop the kernel at once rather
 # than waiting a third of a second for a polite shutdown of each one.
 c.GuardedExecute.shutdown_kernel = "immediate"

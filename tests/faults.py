@@ -206,7 +206,8 @@ FAULTS: dict[str, Fault] = {
     "graded-cell-duplicated": Fault(edit_notebook(_duplicate_graded_cell), "ok", 16),
     "tracebacks-hidden": Fault(
         code_in("classify_move", HIDE_TRACEBACKS + "def classify_move(a, b):\n    return 'Both'"),
-        "ok",
+        # The trusted probe's canary must show its error: hiding tracebacks hides it too.
+        "tampered",
         0,
         says="showtraceback",
         base="wrong",
@@ -215,14 +216,16 @@ FAULTS: dict[str, Fault] = {
     "grader-patched": Fault(
         code_in("classify_move", PATCH_GRADER + WRONG_CLASSIFY),
         "tampered",
-        6,
+        # Widget points come from the handed-in sheet (all wrong), and a kernel whose
+        # canary failed has its code tests set to 0 for a person to grade.
+        0,
         says="aicareer",
         base="wrong",
     ),
     "answers-forged-in-memory": Fault(
         code_in("classify_move", FORGE_ANSWERS + WRONG_CLASSIFY),
         "tampered",
-        2,
+        0,
         says="1.2",
         base="wrong",
     ),

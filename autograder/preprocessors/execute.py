@@ -37,11 +37,20 @@ LONGEST_ERROR_TEXT = 2000  # characters kept of an error's message or a tracebac
 PROBE_TIMEOUT = 15  # seconds the kernel has to answer one trusted probe
 
 
-def _size(msg: dict) -> int:
+def _sizes(msg: dict) -> tuple[int, int]:
+    """(characters of text, characters of images) in an output message. Images count
+    apart: one ordinary plot is tens of thousands of characters of base64, and a healthy
+    cell may draw several."""
     content = msg.get("content", {})
     if msg.get("msg_type") == "stream":
-        return len(content.get("text", ""))
-    return sum(len(str(value)) for value in content.get("data", {}).values())
+        return len(content.get("text", "")), 0
+    text = images = 0
+    for mime, value in content.get("data", {}).items():
+        if str(mime).startswith("image/"):
+            images += len(str(value))
+        else:
+            text += len(str(value))
+    return text, images
 
 
 def _timed_out(cell) -> bool:
@@ -66,7 +75,10 @@ class GuardedExecute(Execute):
         config=True
     )
     max_output_bytes = Integer(
-        100_000, help="Characters of output kept per cell; the rest is dropped."
+        100_000, help="Characters of text output kept per cell; the rest is dropped."
+    ).tag(config=True)
+    max_image_bytes = Integer(
+        2_000_000, help="Characters of image output (base64) kept per cell; the rest is dropped."
     ).tag(config=True)
     max_restarts = Integer(
         5, help="Kernel restarts per notebook before the remaining cells are skipped."
@@ -78,7 +90,7 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = monotonic() + self.notebook_timeout if self.notebook_timeout else None
-        self._output_used: dict[int, int] = {}
+        self._output_used: dict[tuple[int, str], int] = {}
         self._restarts = 0
         self._start_probing(nb)
         try:
@@ -257,7 +269,8 @@ class GuardedExecute(Execute):
         await self.async_start_new_kernel_client()
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keep a cell's output up to ``max_output_bytes``; drop the rest as it arrives."""
+        """Keep a cell's text up to ``max_output_bytes`` and its images up to
+        ``max_image_bytes``; drop the rest as it arrives."""
         if msg.get("msg_type") == "error":
             content = msg.get("content", {})
             content["evalue"] = str(content.get("evalue", ""))[:LONGEST_ERROR_TEXT]
@@ -265,19 +278,27 @@ class GuardedExecute(Execute):
                 str(line)[:LONGEST_ERROR_TEXT] for line in content.get("traceback", [])[:200]
             ]
             return super().output(outs, msg, display_id, cell_index)
-        used = self._output_used.get(cell_index, 0)
-        size = _size(msg)
-        if used + size > self.max_output_bytes:
-            if used <= self.max_output_bytes:
-                self._output_used[cell_index] = self.max_output_bytes + 1
-                outs.append(
-                    NotebookNode(
-                        output_type="stream",
-                        name="stdout",
-                        text=f"\n{OUTPUT_CUT_MARK} this cell printed more than "
-                        f"{self.max_output_bytes:,} characters; the rest was dropped]\n",
+        text, images = _sizes(msg)
+        for kind, size, most in (
+            ("text", text, self.max_output_bytes),
+            ("image", images, self.max_image_bytes),
+        ):
+            used = self._output_used.get((cell_index, kind), 0)
+            if size and used + size > most:
+                if used <= most:
+                    self._output_used[(cell_index, kind)] = most + 1
+                    what = "printed more than" if kind == "text" else "showed images of more than"
+                    outs.append(
+                        NotebookNode(
+                            output_type="stream",
+                            name="stdout",
+                            text=f"\n{OUTPUT_CUT_MARK} this cell {what} "
+                            f"{most:,} characters; the rest was dropped]\n",
+                        )
                     )
-                )
-            return None
-        self._output_used[cell_index] = used + size
+                return None
+        for kind, size in (("text", text), ("image", images)):
+            self._output_used[(cell_index, kind)] = (
+                self._output_used.get((cell_index, kind), 0) + size
+            )
         return super().output(outs, msg, display_id, cell_index)
