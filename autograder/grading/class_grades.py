@@ -79,7 +79,7 @@ def grade_class(
                 # Unreadable means nbgrader never ran it: an empty score, not a zero, so nobody
                 # mistakes "could not grade" for "earned nothing".
                 "score": round(sum(points.values()), 2)
-                if points and status not in (statuses.UNREADABLE, statuses.MISSING_NOTEBOOK)
+                if points and status not in statuses.NOT_GRADED
                 else "",
                 "max_score": cells.total,
                 "status": status,
@@ -112,7 +112,7 @@ def _check_integrity(course: Path, outcome: Outcome, earned: dict) -> tuple[str,
     status, detail, flags = outcome.status, outcome.detail, []
     for source in sorted((course / "source" / submission.assignment).glob("*.ipynb")):
         flags += integrity.tampering_flags(submitted / source.name)
-        if status in (statuses.UNREADABLE, statuses.MISSING_NOTEBOOK):
+        if status in statuses.NOT_GRADED:
             continue
         disagreements = integrity.widget_disagreements(
             source, submitted, submission.assignment, earned

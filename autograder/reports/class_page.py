@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .csv_safety import neutralise_row
-from .item_analysis import png_base64, templates
+from .item_analysis import png_base64
+from .templating import templates
 from .wording import points_text
 
 NOT_HANDED_IN = "not handed in"

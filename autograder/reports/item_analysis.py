@@ -39,7 +39,7 @@ from aicareer.grading import assess  # noqa: E402
 from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 from aicareer.questions import InvalidAnswer, Question  # noqa: E402
 
-from .wording import points_text  # noqa: E402
+from .templating import templates  # noqa: E402
 
 # Below this many submissions a correlation is mostly noise, so it is not shown.
 MIN_CLASS_SIZE = 10
@@ -591,27 +591,6 @@ def failed_checks(
 
 
 # --- the page -------------------------------------------------------------------------
-
-
-def templates():
-    """The Jinja environment of this folder's templates, with HTML escaping always on:
-    student ids, answers and error messages in the data are shown as text, never as HTML."""
-    from pathlib import Path
-
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True,
-        extensions=["jinja2.ext.do"],
-        undefined=jinja2.StrictUndefined,  # a misspelt field fails loudly, not as blank text
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["points"] = points_text
-    environment.filters["percent"] = lambda share: f"{100 * share:.0f}%"
-    environment.filters["signed"] = lambda number: f"{number:+.2f}"
-    return environment
 
 
 def render_item_analysis(

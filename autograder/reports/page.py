@@ -13,7 +13,6 @@ import io
 import statistics
 from pathlib import Path
 
-import jinja2
 import matplotlib
 
 matplotlib.use("Agg")  # the grader has no screen
@@ -25,13 +24,8 @@ from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 
 from .insight import Insight, with_points  # noqa: E402
 from .item_analysis import item_analysis_style, render_item_analysis  # noqa: E402
+from .templating import templates  # noqa: E402
 from .wording import points_text  # noqa: E402
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 def _png(fig) -> str:
@@ -128,21 +122,25 @@ def render(
         item_html = Markup(
             render_item_analysis(insight.analysis, insight.widgets, insight.checks, headings)
         )
-    return TEMPLATES.get_template("report/page.html.j2").render(
-        assignment=assignment,
-        labels=labels,
-        item_html=item_html,
-        item_style=Markup(item_analysis_style()),
-        insight_notes=list(insight.notes) if insight else [],
-        rows=rows,
-        graded=len(graded),
-        median=points_text(statistics.median(totals)) if totals else None,
-        maximum=points_text(maximum),
-        score_png=score_plot(totals, maximum, assignment) if totals else "",
-        missed=[(q, s) for q, s in shares if s < 0.5] or shares[:3],
-        question_png=question_plot(shares, assignment, labels) if shares else "",
-        look=look,
-        manual=manual,
+    return (
+        templates()
+        .get_template("report/page.html.j2")
+        .render(
+            assignment=assignment,
+            labels=labels,
+            item_html=item_html,
+            item_style=Markup(item_analysis_style()),
+            insight_notes=list(insight.notes) if insight else [],
+            rows=rows,
+            graded=len(graded),
+            median=points_text(statistics.median(totals)) if totals else None,
+            maximum=points_text(maximum),
+            score_png=score_plot(totals, maximum, assignment) if totals else "",
+            missed=[(q, s) for q, s in shares if s < 0.5] or shares[:3],
+            question_png=question_plot(shares, assignment, labels) if shares else "",
+            look=look,
+            manual=manual,
+        )
     )
 
 
