@@ -265,17 +265,13 @@ def print_summary(result: ClassGrades) -> None:
 # terminal (see autograder.guards.text).
 
 
-def _printable(text: str) -> str:
-    return one_line(text)
-
-
 def class_command(course: Path, roster_file: Path | None) -> int:
     """Write the class page and its CSVs from every graded assignment; returns the exit status."""
     try:
         grades = grade_records.graded_assignments(course)
         roster = [e.student_id for e in lms.read_roster(roster_file)] if roster_file else None
     except (lms.RosterError, ValueError, OSError) as problem:
-        print(_printable(problem), file=sys.stderr)
+        print(one_line(problem), file=sys.stderr)
         return 1
     if not grades:
         print(f"No graded assignment in {Path(course).resolve() / 'reports'}: run grade first.")
@@ -292,10 +288,10 @@ def class_command(course: Path, roster_file: Path | None) -> int:
     print(f"Per learner: {written['learners']}")
     print(f"Per assignment: {written['summary']}")
     for student in table.not_on_roster:
-        print(f"  not on the roster: {_printable(student)}")
+        print(f"  not on the roster: {one_line(student)}")
     for summary in table.summaries:
         if summary.not_handed_in:
-            names = ", ".join(_printable(s) for s in summary.not_handed_in)
+            names = ", ".join(one_line(s) for s in summary.not_handed_in)
             print(f"  {summary.assignment} not handed in by: {names}")
     return 0
 
@@ -314,17 +310,17 @@ def export_lms_command(
         roster = lms.read_roster(roster_file)
         grades = grade_records.graded_assignments(course, assignments)
     except lms.RosterError as problem:
-        print(_printable(problem), file=sys.stderr)
+        print(one_line(problem), file=sys.stderr)
         return 1
     except KeyError as missing:
         print(
-            f"No grades for {_printable(missing.args[0])} in {Path(course).resolve() / 'reports'}: "
+            f"No grades for {one_line(missing.args[0])} in {Path(course).resolve() / 'reports'}: "
             "run grade first, or check the name.",
             file=sys.stderr,
         )
         return 1
     except (ValueError, OSError) as problem:
-        print(_printable(problem), file=sys.stderr)
+        print(one_line(problem), file=sys.stderr)
         return 1
     if not grades:
         print(f"No graded assignment in {Path(course).resolve() / 'reports'}: run grade first.")
@@ -342,7 +338,7 @@ def export_lms_command(
     if problems:
         print(f"{len(problems)} left without a grade; nothing is dropped silently:")
     for line in problems:
-        print(f"  {_printable(line)}")
+        print(f"  {one_line(line)}")
     return 0
 
 

@@ -41,3 +41,14 @@ def sandbox_available() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"Under CI grading must be isolated, but: {problem}", pytrace=False)
     pytest.skip(f"isolation tests skipped: {problem}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fix_pytest_temp_folder(tmp_path_factory):
+    """Settle pytest's own temporary folder at the start, in the machine's temp folder.
+
+    Some grading tests give their run a temporary folder of its own for a while (to count
+    only their own sandboxes); pytest's folder must not be made inside that one, which is
+    removed afterwards.
+    """
+    tmp_path_factory.getbasetemp()

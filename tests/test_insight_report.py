@@ -22,10 +22,11 @@ from students import STUDENTS
 
 from aicareer.answers import Entry, render_sheet
 from autograder.cli import grade_command, main
+from autograder.guards.files import RefusedFile, read_regular_file
 from autograder.options import GradingOptions
 from autograder.reports.csv_safety import neutralise_cell
 from autograder.reports.grade_records import read_records, restore_cell, write_records
-from autograder.reports.insight import handed_in_answers, read_untrusted_file
+from autograder.reports.insight import handed_in_answers
 
 ASSIGNMENT = "07-job-search"
 LEARNERS = ("right", "partial", "wrong", "guesser", "copied-lesson", "shapes", "blank")
@@ -285,10 +286,12 @@ def test_a_planted_sheet_counts_as_not_answered_and_never_hangs(tmp_path, kind):
         with open(folder / name, "wb") as stream:
             stream.truncate(50_000_000)  # sparse: no disk used
     assert handed_in_answers(tmp_path, "ann", ASSIGNMENT) == {}, f"a {kind} was read as answers"
-    with pytest.raises(OSError):
-        read_untrusted_file(tmp_path, ("submitted", "ann", ASSIGNMENT, name), 1_000_000)
+    with pytest.raises(RefusedFile):
+        read_regular_file(
+            tmp_path / "submitted" / "ann" / ASSIGNMENT / name, 1_000_000, trusted=tmp_path
+        )
 
 
 def test_a_path_part_that_is_not_a_plain_name_is_refused(tmp_path):
-    with pytest.raises(OSError, match="not a plain"):
-        read_untrusted_file(tmp_path, ("submitted", "..", "x"), 10)
+    with pytest.raises(RefusedFile, match="not a plain"):
+        read_regular_file(tmp_path / "submitted" / ".." / "x", 10, trusted=tmp_path)

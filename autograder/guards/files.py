@@ -130,6 +130,9 @@ def open_folder(trusted: Path, parts: Sequence[str]) -> int:
     Raises:
         RefusedFile: when a part is a link, not a folder, or missing.
     """
+    for part in parts:
+        if part in ("", ".", "..") or "/" in part or "\0" in part:
+            raise RefusedFile(f"{part!r} is not a plain folder name")
     fd = os.open(trusted, _READ | os.O_DIRECTORY)
     for part in parts:
         try:

@@ -21,9 +21,7 @@ size cap, and anything unreadable counts as "not answered" or "no failures shown
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from aicareer.answers import parse_sheet, sheet_path
 from .. import gradebook
 from ..grading import statuses
 from ..grading.integrity import questions_of, widget_checks
+from ..guards.files import read_regular_file
 from ..notebooks import grade_id, is_graded, is_test_cell, load_notebook
 from ..preprocessors.name_feedback_cells import question_label
 from .item_analysis import (
@@ -111,50 +110,13 @@ def with_points(label: str, points: float) -> str:
     return f"{label} · {worth}" if label.endswith(("?", "!")) else f"{label}, {worth}"
 
 
-def read_untrusted_file(course: Path, parts: tuple[str, ...], limit: int) -> bytes:
-    """The bytes of ``course/<parts...>``, read as a file a learner may have planted.
-
-    No link is followed on the way (each folder is opened relative to the last with
-    ``O_NOFOLLOW``), the file is opened without blocking (a FIFO cannot hang the grader),
-    and only a regular file with one name (no hard link to a classmate's or the
-    instructor's file) of at most ``limit`` bytes is read.
-
-    Raises:
-        OSError: for anything else, with a sentence saying why.
-    """
-    for part in parts:
-        if part in ("", ".", "..") or "/" in part or "\0" in part:
-            raise OSError(f"{part!r} is not a plain file or folder name")
-    folder = os.open(course, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for part in parts[:-1]:
-            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-            os.close(folder)
-            folder = inner
-        handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
-    finally:
-        os.close(folder)
-    with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{'/'.join(parts)} is not a regular file")
-        if info.st_nlink != 1:
-            raise OSError(f"{'/'.join(parts)} has another name (a hard link)")
-        if info.st_size > limit:
-            raise OSError(f"{'/'.join(parts)} is {info.st_size:,} bytes, over {limit:,}")
-        data = stream.read(limit + 1)  # the size can grow after fstat
-    if len(data) > limit:
-        raise OSError(f"{'/'.join(parts)} is over {limit:,} bytes")
-    return data
-
-
 def handed_in_answers(course: Path, student: str, assignment: str) -> dict[str, object]:
     """The handed-in answer sheet of ``student``, as question id -> Entry; ``{}`` when it
-    is missing, refused by :func:`read_untrusted_file` or not a valid sheet."""
+    is missing, refused by the guards' safe read or not a valid sheet."""
     name = sheet_path(Path(), assignment).name
     try:
-        data = read_untrusted_file(
-            course, ("submitted", student, assignment, name), MAX_SHEET_BYTES
+        data = read_regular_file(
+            course / "submitted" / student / assignment / name, MAX_SHEET_BYTES, trusted=course
         )
         return parse_sheet(course / "submitted" / student / assignment / name, data, assignment)
     except Exception:  # untrusted input: whatever is wrong with it, nothing was answered
@@ -166,8 +128,10 @@ def error_outputs(course: Path, student: str, assignment: str, notebook: str) ->
     id; ``{}`` when the notebook cannot be read safely. The outputs were written by the
     learner's kernel: they are only sorted for the report, never trusted for a grade."""
     try:
-        data = read_untrusted_file(
-            course, ("autograded", student, assignment, notebook), MAX_GRADED_NOTEBOOK_BYTES
+        data = read_regular_file(
+            course / "autograded" / student / assignment / notebook,
+            MAX_GRADED_NOTEBOOK_BYTES,
+            trusted=course,
         )
         nb = json.loads(data.decode("utf-8"))
     except Exception:
