@@ -1,6 +1,6 @@
 """Grading on a Dask cluster against the local pool, with as many worker processes each.
 
-Usage: python benchmarks/cluster.py [--students N] [--workers W] [--repeat R]
+Usage: python -m benchmarks.cluster [--students N] [--workers W] [--repeat R]
 
 Builds a throwaway course whose gradebook is a throwaway PostgreSQL server (started as
 ``tests/test_postgres.py`` starts it; Debian's ``postgresql`` package), hands in N
@@ -25,17 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import gradebook
+from autograder.grading.class_grades import grade_class
+from autograder.grading.cluster import ClusterExecutor
+from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.students import STUDENTS
+from tests.test_postgres import postgres_url
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from course import hand_in, make_course, nbgrader  # noqa: E402
-from students import STUDENTS  # noqa: E402
-from test_postgres import postgres_url  # noqa: E402
-
-from autograder import gradebook  # noqa: E402
-from autograder.grading.class_grades import grade_class  # noqa: E402
-from autograder.grading.cluster import ClusterExecutor  # noqa: E402
-from autograder.options import GradingOptions  # noqa: E402
 
 ASSIGNMENT = "07-job-search"
 

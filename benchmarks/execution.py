@@ -1,6 +1,6 @@
 """How long each course notebook takes to run, as a ratio to starting an empty notebook.
 
-Usage: python benchmarks/execution.py [--repeat N]
+Usage: python -m benchmarks.execution [--repeat N]
 
 Measured, never asserted: a learner's "Run All" should stay within seconds. The
 baseline (a notebook with one trivial cell) is run in the same process just before,

@@ -1,7 +1,7 @@
 """Grading throughput: plain ``nbgrader autograde`` against ``python -m autograder grade``,
 and the cost of running each kernel in a sandbox.
 
-Usage: python benchmarks/grading.py [--students N] [--workers W] [--repeat R] [--assignment NAME]
+Usage: python -m benchmarks.grading [--students N] [--workers W] [--repeat R] [--assignment NAME]
 
 Builds a throwaway course, hands in N copies of a fully answered notebook (with its
 answer sheet), then grades them three times on the same machine, one run after the
@@ -23,13 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import gradebook
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.students import STUDENTS
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from course import hand_in, make_course, nbgrader  # noqa: E402
-from students import STUDENTS  # noqa: E402
-
-from autograder import gradebook  # noqa: E402
 
 # Runs one command and prints the peak memory of its largest process (the children of
 # this small wrapper are the command and everything it starts), so that each run is

@@ -8,9 +8,17 @@ import shutil
 
 import nbformat
 import pytest
-from course import ASSIGNMENTS, ROOT, fill_cells, make_course, nbgrader, run_as_learner
 from nbgrader.api import Gradebook
-from students import STUDENTS
+
+from tests.helpers.course import (
+    ASSIGNMENTS,
+    ROOT,
+    fill_cells,
+    make_course,
+    nbgrader,
+    run_as_learner,
+)
+from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 

@@ -29,11 +29,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import LESSONS, ROOT, fill_cells, make_course, nbgrader, nbgrader_env, solution_code
 from nbgrader.api import Gradebook
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from aicareer.workspace import sync
+from tests.helpers.course import (
+    LESSONS,
+    ROOT,
+    fill_cells,
+    make_course,
+    nbgrader,
+    nbgrader_env,
+    solution_code,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from course import hand_in, make_course, nbgrader
-from students import STUDENTS
-from test_postgres import postgres_url  # noqa: F401  (the PostgreSQL server, by import)
 
 from autograder import gradebook
 from autograder.cli import grade_command
@@ -30,6 +27,9 @@ from autograder.grading.cluster import (
 )
 from autograder.grading.outcomes import Outcome, Submission
 from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.students import STUDENTS
+from tests.test_postgres import postgres_url  # noqa: F401  (the PostgreSQL server, by import)
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow

@@ -5,13 +5,13 @@ import shutil
 import sys
 
 import pytest
-from course import ROOT
 
 import aicareer.assignment as assignment_module
 from aicareer import Assignment
 from aicareer.display import MessageBox, completion_message
 from aicareer.notebook_status import notebook_contents, read_notebook, source_of
 from aicareer.widgets import GREEN, GREY, RED
+from tests.helpers.course import ROOT
 
 NAME = "07-job-search"
 RELEASE = ROOT / "release" / NAME / f"{NAME}.ipynb"

@@ -14,14 +14,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import hand_in, make_course, nbgrader
-from faults import ASSIGNMENT, FAULTS
-from own_processes import current_temp_folder, own_temp_folder, processes_naming, scratch_folders_in
-from students import STUDENTS
 
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.faults import ASSIGNMENT, FAULTS
+from tests.helpers.own_processes import (
+    current_temp_folder,
+    own_temp_folder,
+    processes_naming,
+    scratch_folders_in,
+)
+from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id

@@ -21,16 +21,23 @@ import time
 from pathlib import Path
 
 import pytest
-from course import hand_in, make_course, nbgrader
-from faults import ASSIGNMENT, NOTEBOOK
-from faults_files import ESCAPE_ID, FILE_FAULTS, FORMULA_ID, INSTRUCTOR_ONLY, SECRET, SECRET_FILE
-from own_processes import current_temp_folder, own_temp_folder
-from students import STUDENTS
-from test_faults import GRADING_WRITES, running_sandbox_processes, scratch_folders
 
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.faults import ASSIGNMENT, NOTEBOOK
+from tests.helpers.faults_files import (
+    ESCAPE_ID,
+    FILE_FAULTS,
+    FORMULA_ID,
+    INSTRUCTOR_ONLY,
+    SECRET,
+    SECRET_FILE,
+)
+from tests.helpers.own_processes import current_temp_folder, own_temp_folder
+from tests.helpers.students import STUDENTS
+from tests.test_faults import GRADING_WRITES, running_sandbox_processes, scratch_folders
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "partial")

@@ -12,15 +12,15 @@ import shutil
 
 import nbformat
 import pytest
-from course import hand_in, make_course, nbgrader
-from faults_forged import ASSIGNMENT, FORGED
-from students import STUDENTS
-from test_faults import HEALTHY
 
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.guards import kernel_probe
 from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.faults_forged import ASSIGNMENT, FORGED
+from tests.helpers.students import STUDENTS
+from tests.test_faults import HEALTHY
 
 pytestmark = pytest.mark.slow
 

@@ -7,12 +7,12 @@ import shutil
 
 import nbformat
 import pytest
-from course import fill_cells, hand_in, make_course, nbgrader, run_as_learner
-from students import STUDENTS
 
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
+from tests.helpers.course import fill_cells, hand_in, make_course, nbgrader, run_as_learner
+from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "07-job-search"
@@ -227,9 +227,8 @@ def test_learner_grades_their_own_workspace(tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    from course import ROOT, nbgrader_env, solution_code
-
     from aicareer.workspace import sync
+    from tests.helpers.course import ROOT, nbgrader_env, solution_code
 
     workspace = tmp_path / "ws"
     sync(ROOT, workspace)
@@ -275,7 +274,7 @@ def test_lms_zip_is_collected_and_graded_like_the_exchange(class_course, paralle
     import sys
     import zipfile
 
-    from course import nbgrader_env
+    from tests.helpers.course import nbgrader_env
 
     course, _ = class_course
     _, exchange_rows = parallel_run

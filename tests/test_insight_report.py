@@ -1,6 +1,6 @@
 """The instructor's report, class page and LMS export, from a small class graded end to end.
 
-Seven simulated learners of module 7 (tests/students_07.py) are graded without isolation
+Seven simulated learners of module 7 (tests/helpers/students_07.py) are graded without isolation
 (this test is about what the report says, not the sandbox). The report must name
 questions by number and title, count what learners chose for a widget question and list
 the checks a code question failed; the class page and the Canvas and Moodle CSVs come
@@ -17,8 +17,6 @@ import re
 from pathlib import Path
 
 import pytest
-from course import hand_in, make_course, nbgrader
-from students import STUDENTS
 
 from aicareer.answers import Entry, render_sheet
 from autograder.cli import grade_command, main
@@ -27,6 +25,8 @@ from autograder.options import GradingOptions
 from autograder.reports.csv_safety import neutralise_cell
 from autograder.reports.grade_records import read_records, restore_cell, write_records
 from autograder.reports.insight import handed_in_answers
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.students import STUDENTS
 
 ASSIGNMENT = "07-job-search"
 LEARNERS = ("right", "partial", "wrong", "guesser", "copied-lesson", "shapes", "blank")

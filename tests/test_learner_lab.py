@@ -19,9 +19,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
+from scripts import lab  # the launcher make lab runs
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-import lab  # noqa: E402 - scripts/lab.py, the launcher make lab runs
 
 INSTRUCTOR_PLUGINS = {
     "@jupyter/nbgrader:menu",

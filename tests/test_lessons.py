@@ -6,7 +6,8 @@ reproduces every stored output.)
 
 import nbformat
 import pytest
-from course import LESSONS
+
+from tests.helpers.course import LESSONS
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)

@@ -19,15 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from course import hand_in, make_course, nbgrader
-from faults import ASSIGNMENT, FAULTS
-from faults_load import IPC_FAULTS, SUPERVISOR_FAULTS
-from own_processes import own_temp_folder, processes_naming, scratch_folders_in
-from students import STUDENTS
 
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
 from autograder.sandbox.boot import IPC_MOST_BYTES, IPC_MOST_ENTRIES
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.faults import ASSIGNMENT, FAULTS
+from tests.helpers.faults_load import IPC_FAULTS, SUPERVISOR_FAULTS
+from tests.helpers.own_processes import own_temp_folder, processes_naming, scratch_folders_in
+from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "wrong")

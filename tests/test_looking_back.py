@@ -5,7 +5,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from course import ROOT
 
 from aicareer.course import MODULES
 from aicareer.progress import (
@@ -18,6 +17,7 @@ from aicareer.progress import (
     workspace_of,
 )
 from aicareer.workspace import sync
+from tests.helpers.course import ROOT
 
 
 def sizes_and_done(row):

@@ -5,16 +5,14 @@ version each marks the notebook unsaved the moment its kernel starts.)"""
 
 import json
 import platform
-import sys
 from pathlib import Path
 
 import pytest
 
 from aicareer.workspace import KERNELSPEC, START_PAGE, language_info, sync, with_lab_metadata
+from scripts.notebook_metadata import course_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from notebook_metadata import course_notebooks  # noqa: E402
 
 
 def test_kernelspec_is_the_one_the_course_kernel_writes():

@@ -6,7 +6,7 @@
 - The stated times agree: lesson header + assignment header = the start page
   (``aicareer/course.py``) = the README's table.
 - Plausible mistakes are caught by a *visible* check whose message names the fix: each
-  module's simulated learners (``tests/students_NN.py``) may list them as ``visible_hints``.
+  module's simulated learners (``tests/helpers/students_NN.py``) may list them as ``visible_hints``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import re
 
 import nbformat
 import pytest
-from course import LESSONS, ROOT, SOLUTION_REGION
-from students import STUDENTS
 
 from aicareer.course import MODULES
+from tests.helpers.course import LESSONS, ROOT, SOLUTION_REGION
+from tests.helpers.students import STUDENTS
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
     (ROOT / "source").glob("*/*.ipynb")

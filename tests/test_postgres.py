@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from course import hand_in, make_course, nbgrader
-from students import STUDENTS
 
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
+from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "07-job-search"

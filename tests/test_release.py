@@ -4,9 +4,9 @@ import re
 
 import nbformat
 import pytest
-from course import ASSIGNMENTS, LESSONS, ROOT, make_course, nbgrader
 
 from autograder.release import checks
+from tests.helpers.course import ASSIGNMENTS, LESSONS, ROOT, make_course, nbgrader
 
 RELEASE_NOTEBOOKS = sorted((ROOT / "release").glob("*/*.ipynb"))
 SOURCE_NOTEBOOKS = sorted((ROOT / "source").glob("*/*.ipynb"))

@@ -6,9 +6,9 @@ import sys
 
 import nbformat
 import pytest
-from course import ROOT, nbgrader_env
 
 from autograder.release import checks
+from tests.helpers.course import ROOT, nbgrader_env
 
 RELEASED = ROOT / "release" / "07-job-search" / "07-job-search.ipynb"
 SOURCE = ROOT / "source" / "07-job-search" / "07-job-search.ipynb"

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 import pytest
-from course import ROOT
 from playwright.sync_api import expect, sync_playwright
 
 from aicareer.grading import assess
@@ -30,6 +29,7 @@ from autograder.reports.item_analysis import (
     item_statistics,
     option_counts,
 )
+from tests.helpers.course import ROOT
 
 pytestmark = pytest.mark.browser
 

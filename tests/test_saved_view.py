@@ -5,11 +5,11 @@ import json
 import shutil
 
 import pytest
-from course import ROOT
 
 from aicareer.answers import AnswerSheet
 from aicareer.notebook_status import notebook_contents, source_of
 from aicareer.saved_view import NOTE_MARK, WIDGET_VIEW, pre_save_hook, saved_view
+from tests.helpers.course import ROOT
 
 NAME = "07-job-search"
 RELEASE = ROOT / "release" / NAME / f"{NAME}.ipynb"

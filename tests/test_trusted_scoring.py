@@ -6,11 +6,11 @@ import json
 
 import nbformat
 import pytest
-from course import ROOT, SOLUTION_REGION
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.guards import kernel_probe, trusted_scores
 from autograder.preprocessors.strict_grades import strict_grade
+from tests.helpers.course import ROOT, SOLUTION_REGION
 
 SOURCE_07 = ROOT / "source" / "07-job-search" / "07-job-search.ipynb"
 

@@ -6,11 +6,11 @@ import shutil
 
 import nbformat
 import pytest
-from course import ROOT
 
 from aicareer.notebook_status import notebook_contents, read_notebook
 from aicareer.progress import course_progress
 from aicareer.workspace import START_PAGE, main, sync, with_lab_metadata
+from tests.helpers.course import ROOT
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from course import solution_code
-from faults import ASSIGNMENT, WRONG_CLASSIFY, Fault, code_in, write_file
+
+from tests.helpers.course import solution_code
+from tests.helpers.faults import ASSIGNMENT, WRONG_CLASSIFY, Fault, code_in, write_file
 
 RIGHT_CLASSIFY = solution_code(ASSIGNMENT)["classify_move"]
 

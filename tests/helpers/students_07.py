@@ -1,6 +1,6 @@
 """Simulated learners for module 7's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J07 = "07-job-search"
 _RIGHT_07 = {

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from course import solution_code
+
+from tests.helpers.course import solution_code
 
 ASSIGNMENT = "07-job-search"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"

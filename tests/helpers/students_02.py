@@ -1,6 +1,6 @@
 """Simulated learners for module 2's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J02 = "02-foundations"
 _HIGH_VARIANCE_FIXES = [

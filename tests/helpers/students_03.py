@@ -1,6 +1,6 @@
 """Simulated learners for module 3's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J03 = "03-staying-current"
 _PASSES = [

@@ -1,6 +1,6 @@
 """Simulated learners for module 6's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J06 = "06-portfolio"
 _DILIGENCE = {

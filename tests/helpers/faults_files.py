@@ -17,7 +17,8 @@ import stat
 from pathlib import Path
 
 import nbformat
-from faults import (
+
+from tests.helpers.faults import (
     ASSIGNMENT,
     BEFORE_INTERVIEWS,
     NOTEBOOK,

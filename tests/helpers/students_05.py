@@ -1,6 +1,6 @@
 """Simulated learners for module 5's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J05 = "05-after-deployment"
 _BULK = "A bulk-buy promotion makes orders of more than 20 items many times as common"

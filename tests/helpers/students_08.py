@@ -1,6 +1,6 @@
 """Simulated learners for module 8's nbgrader round trip (see tests/students.py)."""
 
-from course import solution_code
+from tests.helpers.course import solution_code
 
 _J08 = "08-your-plan"
 _RESPONSES = {  # question 3.1: each situation and the response that helps most

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from autograder.nbgrader_command import NbgraderFailed, nbgrader_environment
 from autograder.nbgrader_command import nbgrader as run_nbgrader
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOLUTION_REGION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)

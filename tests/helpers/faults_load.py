@@ -9,7 +9,7 @@ kernel with a note naming the limit, the host's copy must stay small, and the ba
 
 from __future__ import annotations
 
-from faults import BEFORE_INTERVIEWS, Fault, before_interviews
+from tests.helpers.faults import BEFORE_INTERVIEWS, Fault, before_interviews
 
 SOCKET_FOLDER = "import os, sys\nipc = os.path.dirname(sys.argv[sys.argv.index('-f') + 1])\n"
 

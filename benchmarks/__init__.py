@@ -1,0 +1,1 @@
+"""Measured, never asserted: run each as ``python -m benchmarks.<name>`` from the repository root."""
