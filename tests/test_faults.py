@@ -9,7 +9,6 @@ is left behind.
 import csv
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -19,6 +18,7 @@ from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
 from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.fault_class import UNICODE_ID, build_fault_class, grade_rows
 from tests.helpers.faults import ASSIGNMENT, FAULTS
 from tests.helpers.own_processes import (
     current_temp_folder,
@@ -29,7 +29,7 @@ from tests.helpers.own_processes import (
 from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
-HEALTHY = ("right", "partial", "wrong", "zoë-学生")  # the last: a Unicode student id
+HEALTHY = ("right", "partial", "wrong", UNICODE_ID)
 # Long enough that a memory or process bomb reaches its limit even while other grading
 # keeps both cores busy (at 5 s a loaded machine turned the spread memory bomb into a
 # timeout); only the endless loop ends as a timeout, and it costs this once.
@@ -68,16 +68,7 @@ def scratch_folders() -> set[str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, sandbox_available):
-    course = make_course(tmp_path_factory.mktemp("faults"))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    plans = STUDENTS[ASSIGNMENT]()
-    plans["zoë-学生"] = plans["partial"]
-    for student in HEALTHY:
-        hand_in(course, ASSIGNMENT, student, plans[student])
-    for name, fault in FAULTS.items():
-        folder = course / "submitted" / name / ASSIGNMENT
-        shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
-        fault.make(folder, course)
+    course, plans = build_fault_class(tmp_path_factory.mktemp("faults"), HEALTHY, FAULTS)
     before = course_fingerprint(course)
     scratch_before = scratch_folders()
     os.environ["AICAREER_TEST_SECRET"] = "the instructor's token"  # must not reach a kernel
@@ -92,11 +83,10 @@ def graded(tmp_path_factory, sandbox_available):
         )
     finally:
         del os.environ["AICAREER_TEST_SECRET"]
-    rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
     return {
         "course": course,
         "plans": plans,
-        "rows": {row["student"]: row for row in rows},
+        "rows": grade_rows(course),
         "unchanged": before == course_fingerprint(course),
         "changed": sorted(set(before.items()) ^ set(course_fingerprint(course).items())),
         "new scratch": scratch_folders() - scratch_before,

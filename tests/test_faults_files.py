@@ -14,7 +14,6 @@ import csv
 import hashlib
 import io
 import os
-import shutil
 import stat
 import subprocess
 import time
@@ -25,7 +24,7 @@ import pytest
 from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
-from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.fault_class import build_fault_class
 from tests.helpers.faults import ASSIGNMENT, NOTEBOOK
 from tests.helpers.faults_files import (
     ESCAPE_ID,
@@ -36,7 +35,6 @@ from tests.helpers.faults_files import (
     SECRET_FILE,
 )
 from tests.helpers.own_processes import current_temp_folder, own_temp_folder
-from tests.helpers.students import STUDENTS
 from tests.test_faults import GRADING_WRITES, running_sandbox_processes, scratch_folders
 
 pytestmark = pytest.mark.slow
@@ -82,16 +80,12 @@ def _own_temp_folder():
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, sandbox_available):
-    course = make_course(tmp_path_factory.mktemp("faults-files"))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    (course / SECRET_FILE).write_text(SECRET, encoding="utf-8")
-    plans = STUDENTS[ASSIGNMENT]()
-    for student in HEALTHY:
-        hand_in(course, ASSIGNMENT, student, plans[student])
-    for name, fault in FILE_FAULTS.items():
-        folder = course / "submitted" / name / ASSIGNMENT
-        shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
-        fault.make(folder, course)
+    def plant_secret(course):
+        (course / SECRET_FILE).write_text(SECRET, encoding="utf-8")
+
+    course, plans = build_fault_class(
+        tmp_path_factory.mktemp("faults-files"), HEALTHY, FILE_FAULTS, prepare=plant_secret
+    )
     before = lstat_fingerprint(course)
     scratch_before, intake_before = scratch_folders(), intake_folders()
     out, err = io.StringIO(), io.StringIO()

@@ -6,9 +6,7 @@ harmless hook), and the status or flag that sends it to a person; the healthy ha
 keep their exact scores, status ok and no flag at all.
 """
 
-import csv
 import re
-import shutil
 
 import nbformat
 import pytest
@@ -17,9 +15,8 @@ from autograder import gradebook
 from autograder.cli import grade_command
 from autograder.guards import kernel_probe
 from autograder.options import GradingOptions
-from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.fault_class import build_fault_class, grade_rows
 from tests.helpers.faults_forged import ASSIGNMENT, FORGED
-from tests.helpers.students import STUDENTS
 from tests.test_faults import HEALTHY
 
 pytestmark = pytest.mark.slow
@@ -27,20 +24,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, sandbox_available):
-    course = make_course(tmp_path_factory.mktemp("forged"))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    plans = STUDENTS[ASSIGNMENT]()
-    plans["zoë-学生"] = plans["partial"]
-    for student in HEALTHY:
-        hand_in(course, ASSIGNMENT, student, plans[student])
-    for name, fault in FORGED.items():
-        folder = course / "submitted" / name / ASSIGNMENT
-        shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
-        fault.make(folder, course)
+    course, plans = build_fault_class(tmp_path_factory.mktemp("forged"), HEALTHY, FORGED)
     options = GradingOptions(workers=2, cell_timeout=10, isolation="on")
     assert grade_command(course, ASSIGNMENT, options) == 0
-    rows = list(csv.DictReader(open(course / "reports" / f"{ASSIGNMENT}-grades.csv")))
-    return {"course": course, "plans": plans, "rows": {row["student"]: row for row in rows}}
+    return {"course": course, "plans": plans, "rows": grade_rows(course)}
 
 
 def graded_notebook(course, student):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -23,11 +22,10 @@ import pytest
 from autograder.cli import grade_command
 from autograder.options import GradingOptions
 from autograder.sandbox.boot import IPC_MOST_BYTES, IPC_MOST_ENTRIES
-from tests.helpers.course import hand_in, make_course, nbgrader
+from tests.helpers.fault_class import build_fault_class
 from tests.helpers.faults import ASSIGNMENT, FAULTS
 from tests.helpers.faults_load import IPC_FAULTS, SUPERVISOR_FAULTS
 from tests.helpers.own_processes import own_temp_folder, processes_naming, scratch_folders_in
-from tests.helpers.students import STUDENTS
 
 pytestmark = pytest.mark.slow
 HEALTHY = ("right", "wrong")
@@ -90,15 +88,7 @@ class SocketFolderWatcher(threading.Thread):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, sandbox_available):
-    course = make_course(tmp_path_factory.mktemp("load"))
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    plans = STUDENTS[ASSIGNMENT]()
-    for student in HEALTHY:
-        hand_in(course, ASSIGNMENT, student, plans[student])
-    for name, fault in LOAD_FAULTS.items():
-        folder = course / "submitted" / name / ASSIGNMENT
-        shutil.copytree(course / "submitted" / fault.base / ASSIGNMENT, folder)
-        fault.make(folder, course)
+    course, plans = build_fault_class(tmp_path_factory.mktemp("load"), HEALTHY, LOAD_FAULTS)
     with own_temp_folder() as temp, cpu_hogs(CPU_HOGS) as hogs:
         watcher = SocketFolderWatcher(temp)
         watcher.start()

@@ -62,6 +62,55 @@ SHELL_METHODS = (
 )
 KERNEL_METHODS = ("do_execute", "execute_request", "run_cell", "send_response")
 
+# IPython parses and compiles every cell through its compiler (``shell.compile``): a
+# method replaced on its class changes every later cell without touching a listed hook.
+COMPILER_METHODS = (
+    "__call__",
+    "ast_parse",
+    "cache",
+    "extra_flags",
+    "format_code_name",
+    "get_code_name",
+    "reset_compiler_flags",
+)
+
+# Modules whose functions run a cell. A global of theirs replaced, or added with a
+# builtin's name (``exec``, ``compile``: looked up in the module before the builtins),
+# changes how cells run while the builtins themselves stay untouched.
+RUNNING_MODULES = (
+    "IPython.core.interactiveshell",
+    "IPython.core.compilerop",
+    "IPython.core.async_helpers",
+    "IPython.core.displayhook",
+    "IPython.core.ultratb",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.kernelbase",
+    "codeop",
+)
+
+# Parts of a report where a change lets a cell's error go unseen or its code be skipped
+# or rewritten: a kernel changed there cannot have its passing tests believed, whatever
+# its canary showed (the canary can be recognised by its text and left alone). Changes
+# elsewhere (events callbacks, the display) are shown to a person.
+RUNS_CODE_PARTS = (
+    "ast_transformers",
+    "input_transformers",
+    "custom_exceptions",
+    "compiler",
+    "module globals",
+    "shell class",
+    "shell methods",
+    "shell instance",
+    "kernel methods",
+    "kernel instance",
+    "builtins",
+    "sys.gettrace",
+    "sys.getprofile",
+    "threading.gettrace",
+    "threading.getprofile",
+)
+
 # Hooks the course's own libraries register (read from their sources: matplotlib's pyplot
 # and its inline backend, when pyplot is first imported after the baseline). Every
 # module's setup cell imports pyplot before the baseline, so the solution notebooks of
@@ -78,7 +127,7 @@ COURSE_HOOKS = frozenset(
 # it uses itself (the learner's names may be anything) and prints one line of JSON.
 PROBE_SOURCE = r"""
 def {function}():
-    import builtins, json, os, sys, threading
+    import builtins, gc, json, os, sys, threading
     from IPython import get_ipython
 
     def name(obj):
@@ -91,7 +140,38 @@ def {function}():
         qualname = getattr(target, "__qualname__", None) or type(target).__qualname__
         return f"{{module}}.{{qualname}}"
 
+    def located(obj):
+        # A replacement can copy its original's name; not where its code was written.
+        code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+        where = f" at {{code.co_filename}}:{{code.co_firstlineno}}" if code is not None else ""
+        return name(obj) + where
+
     shell = get_ipython()
+    compiler = shell.compile
+    cell_files = set(getattr(compiler, "_filename_map", None) or ())
+    running = {{}}
+    for module_name in {running_modules}:
+        module = sys.modules.get(module_name)
+        for key, value in list(getattr(module, "__dict__", {{}}).items()):
+            if not key.startswith("__") and callable(value):
+                running[f"{{module_name}}.{{key}}"] = located(value)
+    # Classes written in the notebook that decide what == (or truth) means: an answer
+    # equal to anything passes a test that compares, with no hook changed at all.
+    comparing = []
+    for obj in gc.get_objects():
+        try:
+            if not isinstance(obj, type):
+                continue
+            own = vars(obj)
+            for method in ("__eq__", "__ne__", "__bool__"):
+                code = getattr(own.get(method), "__code__", None)
+                if (method in own and getattr(obj, "__module__", None) == "__main__") or (
+                    code is not None and code.co_filename in cell_files
+                ):
+                    comparing.append(name(obj))
+                    break
+        except Exception:
+            continue
     manager = shell.input_transformer_manager
     kernel = getattr(shell, "kernel", None)
     work = os.path.realpath(os.getcwd())
@@ -117,8 +197,17 @@ def {function}():
         "threading.gettrace": name(getattr(threading, "gettrace", lambda: None)()),
         "threading.getprofile": name(getattr(threading, "getprofile", lambda: None)()),
         "shell class": name(type(shell)),
-        "shell methods": {{m: name(getattr(type(shell), m, None)) for m in {shell_methods}}},
-        "kernel methods": {{m: name(getattr(type(kernel), m, None)) for m in {kernel_methods}}},
+        "shell methods": {{m: located(getattr(type(shell), m, None)) for m in {shell_methods}}},
+        "kernel methods": {{m: located(getattr(type(kernel), m, None)) for m in {kernel_methods}}},
+        "compiler class": name(type(compiler)),
+        "compiler methods": {{
+            m: located(getattr(type(compiler), m, None)) for m in {compiler_methods}
+        }},
+        "compiler instance": sorted(
+            k for k, v in vars(compiler).items() if callable(v) and hasattr(type(compiler), k)
+        ),
+        "module globals": running,
+        "classes of the notebook that override ==": sorted(set(comparing)),
         "shell instance": sorted(
             k for k, v in vars(shell).items() if callable(v) and hasattr(type(shell), k)
         ),
@@ -159,13 +248,23 @@ def new_nonce() -> str:
     return secrets.token_hex(12)
 
 
-def probe_code(nonce: str, number: int, with_canary: bool) -> ProbeCode:
-    """The probe (a baseline when ``with_canary`` is false) for this run and step."""
-    source = PROBE_SOURCE.format(
-        function=f"_aicareer_probe_{nonce}_{number}",
-        shell_methods=repr(SHELL_METHODS),
-        kernel_methods=repr(KERNEL_METHODS),
-        mark=REPORT_MARK,
+def probe_code(nonce: str, number: int, with_canary: bool, with_report: bool = True) -> ProbeCode:
+    """The probe (a baseline when ``with_canary`` is false) for this run and step; without
+    ``with_report``, the canary alone (the cheap check run after each test cell: the
+    report of the kernel's hooks costs tens of milliseconds, the canary a few)."""
+    if not (with_canary or with_report):
+        raise ValueError("a probe needs a report, a canary or both")
+    source = (
+        PROBE_SOURCE.format(
+            function=f"_aicareer_probe_{nonce}_{number}",
+            shell_methods=repr(SHELL_METHODS),
+            kernel_methods=repr(KERNEL_METHODS),
+            compiler_methods=repr(COMPILER_METHODS),
+            running_modules=repr(RUNNING_MODULES),
+            mark=REPORT_MARK,
+        )
+        if with_report
+        else ""
     )
     if not with_canary:
         return ProbeCode(source, None)
@@ -239,6 +338,12 @@ def hook_changes(baseline: dict, report: dict) -> list[str]:
     """
     added = _entries(report) - _entries(baseline) - COURSE_HOOKS
     return [clean(line) for line in sorted(added)]
+
+
+def changes_how_code_runs(change: str) -> bool:
+    """Whether a line of :func:`hook_changes` is in a part where a change can hide a
+    cell's error or skip its code (:data:`RUNS_CODE_PARTS`)."""
+    return change.startswith(RUNS_CODE_PARTS)
 
 
 @dataclass

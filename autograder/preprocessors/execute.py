@@ -139,7 +139,8 @@ class GuardedExecute(Execute):
             if limited_by_notebook and _timed_out(cell):
                 self._deadline = monotonic()
             elif _is_graded_code(cell) or cell_index == self._last_code_cell:
-                await self._check_kernel()
+                # The canary after every test; the full report of hooks at the end only.
+                await self._check_kernel(full=cell_index == self._last_code_cell)
             return cell
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
@@ -188,19 +189,25 @@ class GuardedExecute(Execute):
         report = await self._probe(with_canary=False)
         self._baseline = report if report is not None else {}
 
-    async def _check_kernel(self) -> None:
-        """Compare the kernel's hooks with the baseline and make it fail on purpose."""
+    async def _check_kernel(self, full: bool = True) -> None:
+        """Make the kernel fail on purpose and, when ``full``, compare its hooks with the
+        baseline."""
         if self._deadline is not None and monotonic() >= self._deadline:
             return
-        report = await self._probe(with_canary=True)
+        report = await self._probe(with_canary=True, with_report=full)
         if report is not None and self._baseline:
             for change in kernel_probe.hook_changes(self._baseline, report):
-                self._probe_record.add("hook_changes", change)
+                # A change where errors can be hidden or code skipped is tampering even when
+                # the canary passed: a kernel can recognise the canary and leave it alone.
+                if kernel_probe.changes_how_code_runs(change):
+                    self._probe_record.add("tampering", f"the way cells run was changed: {change}")
+                else:
+                    self._probe_record.add("hook_changes", change)
 
-    async def _probe(self, with_canary: bool) -> dict | None:
+    async def _probe(self, with_canary: bool, with_report: bool = True) -> dict | None:
         """Run one probe in the kernel (never saved into the notebook); its report."""
         self._probes += 1
-        code = kernel_probe.probe_code(self._nonce, self._probes, with_canary)
+        code = kernel_probe.probe_code(self._nonce, self._probes, with_canary, with_report)
         outputs, reply = await self._run_unsaved(code.source)
         if reply is None:
             self._probe_record.add(
@@ -212,6 +219,8 @@ class GuardedExecute(Execute):
         if code.canary is not None:
             for problem in kernel_probe.canary_problems(code, outputs, reply):
                 self._probe_record.add("tampering", problem)
+        if not with_report:
+            return None
         report = kernel_probe.read_report(outputs)
         if report is None:
             self._probe_record.add("unanswered", "the grader's check of the kernel got no report")

@@ -9,7 +9,7 @@ kernel with a note naming the limit, the host's copy must stay small, and the ba
 
 from __future__ import annotations
 
-from tests.helpers.faults import BEFORE_INTERVIEWS, Fault, before_interviews
+from tests.helpers.faults import BEFORE_INTERVIEWS, SPREAD_MEMORY, Fault, before_interviews
 
 SOCKET_FOLDER = "import os, sys\nipc = os.path.dirname(sys.argv[sys.argv.index('-f') + 1])\n"
 
@@ -78,16 +78,8 @@ IPC_FAULTS: dict[str, Fault] = {
 
 # The learner's code runs as the same user as the sandbox's supervisor, so it can stop or
 # kill it; then it spreads its memory over processes, which only a sandbox-wide watch sees.
-SPREAD_AFTER = """
-for _ in range(5):
-    if os.fork() == 0:
-        block = b"x" * 700_000_000
-        time.sleep(60)
-        os._exit(0)
-time.sleep(60)
-"""
-STOP_SUPERVISOR = "import os, signal, time\nos.kill(os.getppid(), signal.SIGSTOP)\n" + SPREAD_AFTER
-KILL_SUPERVISOR = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n" + SPREAD_AFTER
+STOP_SUPERVISOR = "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n" + SPREAD_MEMORY
+KILL_SUPERVISOR = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + SPREAD_MEMORY
 
 SUPERVISOR_FAULTS: dict[str, Fault] = {
     "stops-the-supervisor-then-spreads-memory": Fault(
