@@ -273,7 +273,8 @@ def score_in_trusted_process(
 
     Every scorable widget question is scored from ``handed_in`` (the folder that was
     graded, ``<...>/<student>/<assignment>``); where the kernel failed the grader's canary
-    (:mod:`autograder.guards.kernel_probe`), the code tests it scored are withheld. The
+    (:mod:`autograder.guards.kernel_probe`) or claimed more for a widget question than the
+    sheet is worth, the code tests it scored are withheld. The
     sentences say where the kernel had claimed more than the hand-in is worth.
     """
     graded = Path(course) / "autograded" / student / assignment
@@ -283,8 +284,11 @@ def score_in_trusted_process(
         if notebook.is_symlink() or not notebook.is_file():
             continue
         scores = trusted_scores(source, Path(handed_in), assignment)
-        found += write_trusted_scores(db_url, assignment, student, source.stem, scores)
-        if _failed_canary(graded / source.name):
+        over_reported = write_trusted_scores(db_url, assignment, student, source.stem, scores)
+        found += over_reported
+        # A kernel caught claiming more for a widget question than the sheet is worth has
+        # lied once: none of its passing code tests can be believed either.
+        if over_reported or _failed_canary(graded / source.name):
             keep = {score.cell for score in scores}
             withheld = withhold_kernel_scores(db_url, assignment, student, source.stem, keep)
             if withheld:
