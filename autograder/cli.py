@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import gradebook
 from .grading import cluster
 from .grading.class_grades import ClassGrades, grade_class
 from .grading.collect import DEFAULT_PATTERN, collect
@@ -120,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         help="roster CSV (a student_id column; see export-lms): lists who has not handed "
         "in what (default: everyone who handed something in)",
     )
+    class_cmd.add_argument("--db", default=None, help=DB_HELP)
     export_cmd = commands.add_parser(
         "export-lms", help="write the grades as a CSV for Canvas's or Moodle's gradebook import"
     )
+    export_cmd.add_argument("--db", default=None, help=DB_HELP)
     export_cmd.add_argument("platform", choices=["canvas", "moodle"])
     export_cmd.add_argument(
         "--roster",
@@ -151,10 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "class":
-        return class_command(args.course, args.roster)
+        return class_command(args.course, args.roster, args.db)
     if args.command == "export-lms":
         return export_lms_command(
-            args.course, args.platform, args.roster, args.assignments, args.output, args.match_by
+            args.course,
+            args.platform,
+            args.roster,
+            args.assignments,
+            args.output,
+            args.match_by,
+            args.db,
         )
 
     if args.command == "check":
@@ -265,10 +274,32 @@ def print_summary(result: ClassGrades) -> None:
 # terminal (see autograder.guards.text).
 
 
-def class_command(course: Path, roster_file: Path | None) -> int:
+DB_HELP = (
+    "the gradebook grading wrote to (default: sqlite:///COURSE/gradebook.db): scores are read "
+    "from it again, so marks given by hand since grading count"
+)
+
+
+def current_grades(course: Path, db_url: str | None, only: list[str] | None = None) -> dict:
+    """The grade rows of every graded assignment (or ``only``), with today's scores from the
+    gradebook; prints a note for each assignment with marks still to give by hand."""
+    db = gradebook.gradebook_url(Path(course).resolve(), db_url)
+    grades = grade_records.with_current_scores(grade_records.graded_assignments(course, only), db)
+    for assignment in grades:
+        waiting = [s for s, cells in gradebook.unmarked_by_hand(db, assignment).items() if cells]
+        if waiting:
+            print(
+                f"  note: {assignment}: points graded by hand are not marked yet for "
+                f"{len(waiting)} learner{'s' if len(waiting) != 1 else ''}; they count as 0 "
+                "until you mark them in Formgrader (then run this again)"
+            )
+    return grades
+
+
+def class_command(course: Path, roster_file: Path | None, db_url: str | None = None) -> int:
     """Write the class page and its CSVs from every graded assignment; returns the exit status."""
     try:
-        grades = grade_records.graded_assignments(course)
+        grades = current_grades(course, db_url)
         roster = [e.student_id for e in lms.read_roster(roster_file)] if roster_file else None
     except (lms.RosterError, ValueError, OSError) as problem:
         print(one_line(problem), file=sys.stderr)
@@ -303,12 +334,13 @@ def export_lms_command(
     assignments: list[str] | None,
     output: Path | None,
     match_by: str = "idnumber",
+    db_url: str | None = None,
 ) -> int:
     """Write the grades CSV for ``platform`` ("canvas" or "moodle") and list every learner
     or grade left out; returns the exit status."""
     try:
         roster = lms.read_roster(roster_file)
-        grades = grade_records.graded_assignments(course, assignments)
+        grades = current_grades(course, db_url, assignments)
     except lms.RosterError as problem:
         print(one_line(problem), file=sys.stderr)
         return 1
@@ -336,9 +368,18 @@ def export_lms_command(
     )
     problems = export.problems()
     if problems:
-        print(f"{len(problems)} left without a grade; nothing is dropped silently:")
+        print(
+            f"{len(problems)} left out of the file or without a score; nothing is dropped silently:"
+        )
     for line in problems:
         print(f"  {one_line(line)}")
+    if not export.written:
+        print(
+            f"No learner of the roster could be matched to {platform.capitalize()}: check its id "
+            "columns (see --help).",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -122,3 +122,19 @@ def hand_marked(db_url: str, assignment: str, notebook: str, student: str) -> se
     with Gradebook(db_url) as gradebook:
         submitted = gradebook.find_submission_notebook(notebook, assignment, student)
         return {g.name for g in submitted.grades if g.manual_score is not None}
+
+
+def unmarked_by_hand(db_url: str, assignment: str) -> dict[str, list[str]]:
+    """For each student who handed ``assignment`` in, the cells graded by hand that
+    nobody has marked yet (their points count as 0 until then)."""
+    by_hand = set(cell_points(db_url, assignment).by_hand)
+    return _per_submission(
+        db_url,
+        assignment,
+        lambda submission: sorted(
+            grade.name
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.name in by_hand and grade.manual_score is None
+        ),
+    )

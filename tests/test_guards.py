@@ -360,6 +360,20 @@ def test_collect_skips_links_special_files_and_ids_that_are_not_folder_names(tmp
     assert not (course / ASSIGNMENT).exists() and not (tmp_path / ASSIGNMENT).exists()
 
 
+def test_collect_reads_canvas_late_uploads_in_either_case(tmp_path):
+    """Canvas names a late upload ``<student>_late_<n>_<n>_<file>``: skipping it would
+    lose exactly the late learners."""
+    course = tmp_path / "course"
+    (course / "submitted").mkdir(parents=True)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    for name in ("amara_late_11_22", "bo_LATE_33_44", "chen_55_66"):
+        (uploads / f"{name}_{ASSIGNMENT}.ipynb").write_bytes(b'{"cells": []}')
+    found = collect(course, ASSIGNMENT, uploads)
+    assert found.students == ["amara", "bo", "chen"], f"expected all three; got {found}"
+    assert found.skipped == [], f"expected nothing skipped; got {found.skipped}"
+
+
 def test_the_kernels_copy_of_graders_own_folder_keeps_the_rules_but_not_the_caps(course):
     folder = course / "submitted" / "learner" / ASSIGNMENT
     for number in range(files.MAX_FILES + 5):

@@ -14,6 +14,7 @@ import csv
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,38 @@ def test_the_moodle_export_matches_by_id_number(graded, tmp_path, capsys):
         ["Ann", "Right", "S1", "ann@example.edu", "16"],
     ]
     assert lines == expected, f"expected {expected}; got {lines}"
+
+
+@pytest.mark.slow
+def test_exports_count_marks_given_by_hand_since_grading_and_say_what_is_unmarked(
+    graded, tmp_path, capsys
+):
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    shutil.copytree(graded[0], course)  # the gradebook file is in the course folder
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
+        mark = book.find_grade("reflection_interviews", ASSIGNMENT, ASSIGNMENT, "right")
+        mark.manual_score = 3
+        book.db.commit()
+    roster = write_roster(tmp_path / "roster.csv", ["student_id,canvas_id", "right,101"])
+    output = tmp_path / "canvas.csv"
+    argv = ["--course", str(course), "export-lms", "canvas", "--roster", str(roster)]
+    assert main([*argv, "--output", str(output)]) == 0
+    said = capsys.readouterr().out
+    lines = list(csv.reader(open(output, encoding="utf-8")))
+    assert lines[1][-1] == "19", f"expected 16 autograded + 3 marked by hand; got {lines}"
+    waiting = len(LEARNERS) - 1  # everyone handed the reflection in; only right's is marked
+    expected = f"points graded by hand are not marked yet for {waiting} learners"
+    assert expected in said, f"expected {expected!r}; got {said}"
+
+
+def test_an_export_that_matches_nobody_exits_1(graded, tmp_path, capsys):
+    course, _ = graded
+    roster = write_roster(tmp_path / "roster.csv", ["student_id,name", "right,Ann"])
+    argv = ["--course", str(course), "export-lms", "canvas", "--roster", str(roster)]
+    assert main([*argv, "--output", str(tmp_path / "canvas.csv")]) == 1
+    assert "could be matched" in capsys.readouterr().err
 
 
 def test_a_bad_roster_is_printed_with_file_and_line_and_exits_1(tmp_path, capsys):

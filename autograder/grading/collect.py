@@ -39,8 +39,9 @@ from ..guards.files import (
 )
 from ..guards.text import one_line
 
-# Canvas-style names: <student>_[LATE_]<numbers>_<numbers>_<original file name>.
-DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file>.+)$"
+# Canvas-style names: <student>_[late_]<numbers>_<numbers>_<original file name> (Canvas
+# writes "late" in lower case; either case is read).
+DEFAULT_PATTERN = r"^(?P<student>[^_/]+)_(?:(?i:late)_)?\d+_\d+_(?P<file>.+)$"
 MAX_ARCHIVE_BYTES = 2_000_000_000
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's own
 

@@ -88,3 +88,20 @@ def graded_assignments(course: Path, only: list[str] | None = None) -> dict[str,
             continue
         found[name] = rows
     return found
+
+
+def with_current_scores(grades: dict[str, list[dict]], db_url: str) -> dict[str, list[dict]]:
+    """``grades`` with each graded row's score read again from the gradebook, so marks given
+    by hand in Formgrader since grading count. Rows without a score (not graded) stay so."""
+    from .. import gradebook
+
+    current = {}
+    for assignment, rows in grades.items():
+        earned = gradebook.scores(db_url, assignment)
+        current[assignment] = [
+            {**row, "score": round(sum(earned[row["student"]].values()), 2)}
+            if row.get("score") not in ("", None) and row["student"] in earned
+            else row
+            for row in rows
+        ]
+    return current
