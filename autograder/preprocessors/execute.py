@@ -139,8 +139,8 @@ class GuardedExecute(Execute):
             if limited_by_notebook and _timed_out(cell):
                 self._deadline = monotonic()
             elif _is_graded_code(cell) or cell_index == self._last_code_cell:
-                # The canary after every test; the full report of hooks at the end only.
-                await self._check_kernel(full=cell_index == self._last_code_cell)
+                # The canary after every test; the full report of hooks where it counts.
+                await self._check_kernel(full=cell_index in self._full_checks)
             return cell
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
@@ -184,6 +184,14 @@ class GuardedExecute(Execute):
         learner = [i for i in code if not _is_instructor_cell(nb.cells[i])]
         self._first_learner_cell = learner[0] if learner else 0
         self._last_code_cell = code[-1] if code else -1
+        # The full report of hooks after the last code cell, and after each test cell that a
+        # cell other than a test follows: a hook the tests ran with is seen before a later
+        # learner cell can put things back as they were.
+        tests = {i for i in code if _is_graded_code(nb.cells[i])}
+        followed_by = dict(zip(code, code[1:], strict=False))
+        self._full_checks = {self._last_code_cell} | {
+            i for i in tests if followed_by.get(i) not in tests
+        }
 
     async def _take_baseline(self) -> None:
         report = await self._probe(with_canary=False)

@@ -20,7 +20,11 @@ the detail or flags must contain.
 
 from __future__ import annotations
 
-from tests.helpers.faults import WRONG_CLASSIFY, Fault, code_in
+from pathlib import Path
+
+import nbformat
+
+from tests.helpers.faults import ASSIGNMENT, WRONG_CLASSIFY, Fault, code_in
 
 SHELL = """
 _shell = getattr(__import__("IP" + "ython"), "get_" + "ip" + "ython")()
@@ -102,6 +106,26 @@ def classify_move(current, target):
 """
 
 
+# The compiler restored in a code cell added after the last test: the tests ran with it,
+# and a full look at the kernel taken only after the last cell would find nothing.
+RESTORE_COMPILER = """
+setattr(_compiler, "ast_" + "parse", _parse)
+"""
+
+
+def with_last_cell(make, code: str):
+    """``make``, and a code cell holding ``code`` added at the end of the notebook."""
+
+    def add(folder: Path, course: Path) -> None:
+        make(folder, course)
+        path = folder / f"{ASSIGNMENT}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(code))
+        nbformat.write(nb, path)
+
+    return add
+
+
 def before_tests(attack: str, code: str = WRONG_CLASSIFY):
     """``attack`` at the top of the classify_move cell, before every test."""
     return code_in("classify_move", attack + "\n" + code)
@@ -110,6 +134,13 @@ def before_tests(attack: str, code: str = WRONG_CLASSIFY):
 REDTEAM: dict[str, Fault] = {
     "errors-swallowed-by-a-compiler-that-skips-the-grader-check": Fault(
         before_tests(COMPILER_SKIPS_THE_CHECK), "tampered", 0, says="compiler", base="wrong"
+    ),
+    "compiler-restored-in-a-cell-after-the-last-test": Fault(
+        with_last_cell(before_tests(COMPILER_SKIPS_THE_CHECK), RESTORE_COMPILER),
+        "tampered",
+        0,
+        says="compiler",
+        base="wrong",
     ),
     "errors-swallowed-by-a-transformer-that-skips-the-grader-check": Fault(
         before_tests(TRANSFORMER_SKIPS_THE_CHECK),
