@@ -56,9 +56,25 @@ def test_healthy_submissions_keep_their_exact_scores_and_no_flag(graded):
 def test_each_red_team_submission_gets_its_status_and_only_honest_points(graded, name):
     fault, row = REDTEAM[name], graded["rows"][name]
     assert row["status"] == fault.status, f"expected status {fault.status!r}, got {row}"
-    assert float(row["score"]) == pytest.approx(fault.score, abs=1e-6), (
-        f"expected {fault.score} points, got {row['score']}: {row}"
-    )
+    if fault.score is None:
+        assert row["score"] == "", f"expected no score (not graded), got {row}"
+    else:
+        assert float(row["score"]) == pytest.approx(fault.score, abs=1e-6), (
+            f"expected {fault.score} points, got {row['score']}: {row}"
+        )
     assert fault.says in row["detail"] + row["flags"], (
         f"expected {fault.says!r} in the detail or flags, got {row}"
     )
+
+
+def test_markup_from_a_learner_stays_text_in_the_feedback_and_the_report(graded):
+    name = "markup-and-megabytes-in-a-test-message"
+    course = graded["course"]
+    for page in (
+        course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html",
+        course / "reports" / f"{ASSIGNMENT}-report.html",
+    ):
+        text = page.read_text("utf-8")
+        live = [tag for tag in ("<script>alert", "<img src=x") if tag in text]
+        assert live == [], f"{page.name}: expected the learner's markup as text, found {live}"
+        assert len(text) < 1_000_000, f"{page.name}: expected under 1 MB, got {len(text)} chars"

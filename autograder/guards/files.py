@@ -49,6 +49,12 @@ MAX_NOTEBOOK_BYTES = 8 * MiB
 # cells (6 MiB) took 1.3 s here, and nbgrader then runs each in the kernel and renders each
 # on the feedback page. The course's notebooks have 30-60 cells; 1,000 is far beyond any.
 MAX_NOTEBOOK_CELLS = 1000
+# Text cells are rendered on the feedback page by a markdown parser whose time grows much
+# faster than the text on pathological input: 18,000 characters of nested emphasis, links
+# and code marks took 0.8 s, 72,000 took 22 s, one cell of 400 KB held a worker for
+# minutes. The course's longest text cell has 3,500 characters.
+MAX_TEXT_CELL_CHARS = 20_000
+MAX_TEXT_CHARS = 200_000  # all text cells of a notebook together
 # A hand-in is a notebook, an answer sheet, a timestamp and perhaps a few data files. Each
 # file costs a copy into autograded/, another into the sandbox's scratch folder and a third
 # into the kernel's home: 10,000 tiny files took over three minutes. 200 is far more than
@@ -474,9 +480,32 @@ def _cells_over_cap(data: bytes) -> str:
         cells = json.loads(data).get("cells")
     except (ValueError, RecursionError, AttributeError):
         return ""
-    if isinstance(cells, list) and len(cells) > MAX_NOTEBOOK_CELLS:
+    if not isinstance(cells, list):
+        return ""
+    if len(cells) > MAX_NOTEBOOK_CELLS:
         return f"{len(cells):,} cells, more than the {MAX_NOTEBOOK_CELLS:,} a notebook may have"
+    sizes = [_text_length(cell) for cell in cells if isinstance(cell, dict)]
+    if max(sizes, default=0) > MAX_TEXT_CELL_CHARS:
+        return (
+            f"a text cell of {max(sizes):,} characters, more than the "
+            f"{MAX_TEXT_CELL_CHARS:,} one may have"
+        )
+    if sum(sizes) > MAX_TEXT_CHARS:
+        return (
+            f"text cells of {sum(sizes):,} characters in all, more than the "
+            f"{MAX_TEXT_CHARS:,} a notebook may have"
+        )
     return ""
+
+
+def _text_length(cell: dict) -> int:
+    """Characters of a markdown or raw cell's source (0 for a code cell or odd shapes)."""
+    if cell.get("cell_type") not in ("markdown", "raw"):
+        return 0
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        return sum(len(line) for line in source if isinstance(line, str))
+    return len(source) if isinstance(source, str) else 0
 
 
 def _read_below(root_fd: int, relative: PurePosixPath, max_bytes: int) -> bytes:

@@ -113,6 +113,42 @@ setattr(_compiler, "ast_" + "parse", _parse)
 """
 
 
+# What a test's message shows of a wrong answer is the answer's repr: here markup, a
+# spreadsheet formula, terminal escapes and 3 MB of text, into every failing test's message.
+MARKUP_IN_A_TEST_MESSAGE = """
+class _Shown(str):
+    def __repr__(self):
+        return ("<script>alert('x')</script><img src=x onerror=alert(1)>=HYPERLINK(\\"http://e\\")"
+                "\\x1b]0;pwned\\x07\\x1b[2J" + "A" * 3_000_000)
+def classify_move(current, target):
+    return _Shown("Both")
+"""
+
+
+# Markdown whose rendering on the feedback page takes time far beyond its size: nested
+# emphasis, links and code marks (405 KB held a worker for minutes).
+SLOW_MARKDOWN = (
+    "*a **b " * 20000
+    + "[" * 20000
+    + "](" * 20000
+    + "<" * 20000
+    + "`" * 20000
+    + ("_" + "*" * 5) * 20000
+)
+
+
+def with_markdown_cell(text: str):
+    """A copy of the hand-in with a markdown cell of ``text`` added at the end."""
+
+    def add(folder: Path, course: Path) -> None:
+        path = folder / f"{ASSIGNMENT}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        nbformat.write(nb, path)
+
+    return add
+
+
 def with_last_cell(make, code: str):
     """``make``, and a code cell holding ``code`` added at the end of the notebook."""
 
@@ -151,6 +187,21 @@ REDTEAM: dict[str, Fault] = {
     ),
     "errors-swallowed-by-exec-shadowed-in-ipython": Fault(
         before_tests(EXEC_SHADOWED_IN_IPYTHON), "tampered", 0, says="exec", base="wrong"
+    ),
+    # Holds: the messages are cut to the output cap and shown as text, never as markup.
+    "markup-and-megabytes-in-a-test-message": Fault(
+        code_in("classify_move", MARKUP_IN_A_TEST_MESSAGE),
+        "ok",
+        0,
+        says="output cut",
+        base="wrong",
+    ),
+    "markdown-that-takes-minutes-to-render": Fault(
+        with_markdown_cell(SLOW_MARKDOWN),
+        "notebook too large",
+        None,
+        says="a text cell of",
+        base="right",
     ),
     # The two classify_move tests (3 points) pass against an answer equal to anything:
     # no kernel check can tell it from a right answer, so a person is asked to look.
