@@ -326,28 +326,16 @@ def write_canvas_csv(
             as "Job search (12345)" to fill Canvas's existing assignment 12345.
         missing_as_zero: write 0, not an empty cell, for work not handed in.
     """
-    cells, unknown, missing, ungraded, withheld = _grade_cells(roster, grades, missing_as_zero)
-    header = [*CANVAS_COLUMNS, *_headers(grades, column_names)]
-    rows, written, unidentified = [header], [], []
-    for entry in roster:
-        if not (entry.canvas_id or entry.sis_user_id or entry.sis_login_id):
-            unidentified.append(entry.student_id)
-            continue
-        rows.append(
-            [entry.name, entry.canvas_id, entry.sis_user_id, entry.sis_login_id, entry.section]
-            + [cells[(entry.student_id, a)] for a in grades]
-        )
-        written.append(entry.student_id)
-    return LmsExport(
-        _write(path, rows),
+    return _write_export(
+        path,
         "canvas",
-        tuple(header),
-        tuple(written),
-        tuple(unknown),
-        tuple(unidentified),
-        tuple(missing),
-        tuple(ungraded),
-        tuple(withheld),
+        CANVAS_COLUMNS,
+        roster,
+        grades,
+        column_names,
+        missing_as_zero,
+        identified=lambda e: bool(e.canvas_id or e.sis_user_id or e.sis_login_id),
+        identity=lambda e: [e.name, e.canvas_id, e.sis_user_id, e.sis_login_id, e.section],
     )
 
 
@@ -372,21 +360,44 @@ def write_moodle_csv(
             f"identifier {identifier!r} is not one Moodle matches by; use "
             f"{' or '.join(MOODLE_IDENTIFIERS)}"
         )
+    return _write_export(
+        path,
+        "moodle",
+        MOODLE_COLUMNS,
+        roster,
+        grades,
+        column_names,
+        missing_as_zero,
+        identified=lambda e: bool(getattr(e, identifier)),
+        identity=lambda e: [e.first_name, e.last_name, e.idnumber, e.email],
+    )
+
+
+def _write_export(
+    path: Path,
+    platform: str,
+    columns,
+    roster: list[RosterEntry],
+    grades: dict[str, list[dict]],
+    column_names: dict[str, str] | None,
+    missing_as_zero: bool,
+    identified,
+    identity,
+) -> LmsExport:
+    """The part both platforms share: one row per identified learner of the roster, their
+    identity columns (``identity(entry)``) then one grade per assignment."""
     cells, unknown, missing, ungraded, withheld = _grade_cells(roster, grades, missing_as_zero)
-    header = [*MOODLE_COLUMNS, *_headers(grades, column_names)]
+    header = [*columns, *_headers(grades, column_names)]
     rows, written, unidentified = [header], [], []
     for entry in roster:
-        if not getattr(entry, identifier):
+        if not identified(entry):
             unidentified.append(entry.student_id)
             continue
-        rows.append(
-            [entry.first_name, entry.last_name, entry.idnumber, entry.email]
-            + [cells[(entry.student_id, a)] for a in grades]
-        )
+        rows.append(identity(entry) + [cells[(entry.student_id, a)] for a in grades])
         written.append(entry.student_id)
     return LmsExport(
         _write(path, rows),
-        "moodle",
+        platform,
         tuple(header),
         tuple(written),
         tuple(unknown),
