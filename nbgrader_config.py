@@ -73,6 +73,9 @@ c.GuardedExecute.max_image_bytes = 2_000_000  # characters of images (base64) ke
 # Every output has arrived when the last cell is done: stop the kernel at once rather
 # than waiting a third of a second for a polite shutdown of each one.
 c.GuardedExecute.shutdown_kernel = "immediate"
+# One stream output per name and cell: how a kernel happens to flush a print (text and its
+# newline in one message or two) must not change the graded notebook or the feedback.
+c.GuardedExecute.coalesce_streams = True
 c.LimitOutput.max_lines = 1000
 c.SandboxedKernelManager.isolation = "auto"  # "on" refuses to grade without a sandbox
 c.SandboxedKernelManager.memory_mb = 2048

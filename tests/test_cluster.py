@@ -6,6 +6,7 @@ pages as the local pool, each submission written and reported exactly once, and 
 worker ever opening a file of the course.
 """
 
+import difflib
 import json
 import os
 import re
@@ -206,7 +207,21 @@ def test_the_cluster_writes_the_same_graded_notebooks_and_feedback(local, on_clu
         f"expected the files {sorted(expected)}, got {sorted(got)}"
     )
     differing = [path for path in expected if same_run(got[path]) != same_run(expected[path])]
-    assert not differing, f"expected identical files, but these differ: {differing}"
+    first = differing[0] if differing else None
+    shown = (
+        "".join(
+            difflib.unified_diff(
+                same_run(expected[first]).decode(errors="replace").splitlines(True),
+                same_run(got[first]).decode(errors="replace").splitlines(True),
+                "local pool",
+                "cluster",
+                n=2,
+            )
+        )[:3000]
+        if first
+        else ""
+    )
+    assert not differing, f"expected identical files, but these differ: {differing}\n{shown}"
     feedback = [p for p in got if p.startswith("feedback/") and p.endswith(".html")]
     assert len(feedback) == len(HANDED_IN) + 1, (
         f"expected a feedback page per hand-in, got {feedback}"
