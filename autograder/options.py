@@ -44,6 +44,9 @@ class GradingOptions:
     workers: int = DEFAULT_WORKERS  # submissions graded at once
     feedback: bool = True  # write each learner's feedback page
     isolation: Isolation = Isolation.AUTO
+    # Isolated kernels are forked from a warm template per worker (autograder.sandbox.
+    # template) instead of each starting Python afresh; False starts every kernel cold.
+    warm_kernels: bool = True
     cell_timeout: int | None = None  # seconds one cell may run (config: 120)
     notebook_timeout: int | None = None  # seconds a whole notebook may run (config: 900)
     db_url: str | None = None  # the gradebook, if not SQLite in the course folder

@@ -57,6 +57,7 @@ def load_api(course: Path, options: GradingOptions | None = None):
     if options.notebook_timeout:
         config.GuardedExecute.notebook_timeout = options.notebook_timeout
     config.SandboxedKernelManager.isolation = options.isolation.value
+    config.SandboxedKernelManager.warm_kernels = options.warm_kernels
     if options.db_url:
         config.CourseDirectory.db_url = options.db_url
     return NbGraderAPI(config=config)
