@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import gradebook
@@ -172,10 +173,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"No assignments in {workspace}: run make lab first.", file=sys.stderr)
             return 1
         print("Grading your assignments with the full tests (your files are not changed)...")
-        for result in check_workspace(args.course, workspace):
+        start = time.perf_counter()
+        results = check_workspace(args.course, workspace)
+        for result in results:
             print(f"  {one_line(result.line())}")
             if result.feedback:
                 print(f"    feedback: {result.feedback}")
+        seconds = time.perf_counter() - start
+        print(
+            f"Checked {len(results)} module{'s' if len(results) != 1 else ''} in {seconds:.1f} s."
+        )
         return 0
     if args.command == "grade" and args.uploads:
         try:
