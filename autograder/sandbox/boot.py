@@ -37,6 +37,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 # The socket folder normally holds the connection file, five sockets and the limit note.
 IPC_MOST_ENTRIES = 32
 IPC_MOST_BYTES = 1 << 20
+# nbgrader's markers that tell a kernel it is being graded or validated: the only names of
+# the grader's environment a kernel is given.
+PASSED_ON_NAMES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
 
 
 @dataclass(frozen=True)
@@ -110,14 +113,37 @@ def _proportional_memory(pid: str) -> int:
             for line in rollup:
                 if line.startswith(b"Pss:"):
                     return int(line.split()[1]) * 1024
-    except FileNotFoundError:
-        pass  # no smaps_rollup (Linux before 4.14): fall back to the resident size
+    except (FileNotFoundError, PermissionError):
+        # No smaps_rollup (Linux before 4.14), or a process that made itself undumpable
+        # to hide its map: the resident size, which never counts less.
+        pass
     return _resident_memory(pid)
 
 
 def _sandbox_processes() -> list[str]:
     """The process ids in this sandbox (its PID namespace shows no others)."""
     return [name for name in os.listdir("/proc") if name.isdigit()]
+
+
+def descendants(pid: int | str) -> list[str]:
+    """Every process below ``pid`` (children of all its threads, recursively), as this
+    process's /proc numbers them."""
+    found, waiting = [], [str(pid)]
+    while waiting:
+        parent = waiting.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{parent}/task/{thread}/children", "rb") as listing:
+                    children = [child.decode() for child in listing.read().split()]
+            except OSError:
+                continue
+            found += children
+            waiting += children
+    return found
 
 
 def _each(measure, pids: list[str]) -> dict[str, int]:
@@ -206,14 +232,15 @@ class MemoryWatch(threading.Thread):
     fork holds for a while; in its own thread that wait never delays the process count.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, processes=_sandbox_processes):
         super().__init__(daemon=True)
         self.limit = limit
+        self.processes = processes
         self.latest = 0
 
     def run(self):
         while True:
-            self.latest = _sandbox_memory(_sandbox_processes(), self.limit)
+            self.latest = _sandbox_memory(self.processes(), self.limit)
             time.sleep(MEMORY_INTERVAL)
 
 
@@ -222,19 +249,29 @@ def _over_socket_folder_cap(folder: str) -> bool:
     return entries > IPC_MOST_ENTRIES or used > IPC_MOST_BYTES
 
 
-def supervise(kernel: int, settings: BootSettings) -> int:
-    """Wait for the kernel, enforcing the sandbox-wide process and memory limits."""
+def supervise(
+    kernel: int, settings: BootSettings, processes=_sandbox_processes, released=None
+) -> int:
+    """Wait for the kernel, enforcing the sandbox-wide process and memory limits.
+
+    ``processes()`` lists the sandbox's processes (by default every process this PID
+    namespace shows). ``released()``, if given, says the grader wants the kernel gone:
+    then everything in the sandbox is killed.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel
     # Our own Python, the sandbox's init and the kernel are counted as well.
     most_processes = settings.processes + 2
-    memory = MemoryWatch(settings.memory_bytes)
+    memory = MemoryWatch(settings.memory_bytes, processes)
     memory.start()
     sockets = os.path.dirname(settings.note)
     while True:
         pid, status = os.waitpid(kernel, os.WNOHANG)
         if pid:
             return os.waitstatus_to_exitcode(status)
-        if len(_sandbox_processes()) > most_processes:
+        if released is not None and released():
+            os.kill(-1, signal.SIGKILL)
+            return -signal.SIGKILL
+        if len(processes()) > most_processes:
             _stop_everything(
                 settings.note,
                 f"the code started more than {settings.processes} processes "

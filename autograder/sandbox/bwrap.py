@@ -13,15 +13,18 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from .boot import PASSED_ON_NAMES
+
 BOOT = Path(__file__).with_name("boot.py")
+TEMPLATE = Path(__file__).with_name("template.py")
+TEMPLATE_HOME_MB = 64  # the template's own home: matplotlib's cache, nothing of a learner
 HOME = "/home/learner"
 INSIDE = "/opt/aicareer"
 MiB = 1 << 20
 TMP_MB = 64  # the sandbox's /tmp, a tmpfs of its own
 # One thread per numerical library: fair to the other kernels running at once.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-# nbgrader's markers that tell a kernel it is being graded or validated.
-PASSED_ON = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+PASSED_ON = PASSED_ON_NAMES
 
 
 def system_binds() -> list[str]:
@@ -107,6 +110,44 @@ def bwrap_command(
     command follows these arguments.
     """
     ipc = str(Path(scratch) / "ipc")
+    own = ["--ro-bind", str(Path(scratch) / "files"), f"{INSIDE}/submission", "--bind", ipc, ipc]
+    return _sandbox(home_mb, environ, bwrap, fonts, own)
+
+
+def template_command(
+    kernels: Path, environ: Mapping[str, str], fonts: str | None = None, bwrap: str | None = None
+) -> list[str]:
+    """The bwrap arguments that start the warm template (``template.py``) in its sandbox.
+
+    ``kernels`` is the host folder that will hold each forked kernel's ``files/`` and
+    ``ipc/``: the only host folder the template's sandbox can write. Each forked kernel
+    sees its own two folders only (at ``/opt/aicareer/submission`` and
+    ``/opt/aicareer/ipc``), and ``/opt/aicareer/keep/N`` are where the Python folders that
+    live under ``/tmp`` are held while a kernel's fresh ``/tmp`` is mounted.
+    """
+    own = ["--bind", str(kernels), str(kernels)]
+    own += ["--ro-bind", str(TEMPLATE), f"{INSIDE}/template.py"]
+    own += ["--dir", f"{INSIDE}/submission", "--dir", f"{INSIDE}/ipc"]
+    for index, _ in enumerate(kept_python_folders()):
+        own += ["--dir", f"{INSIDE}/keep/{index}"]
+    return _sandbox(TEMPLATE_HOME_MB, environ, bwrap, fonts, own)
+
+
+def kept_python_folders() -> list[str]:
+    """The Python and course folders bound under ``/tmp``, which a kernel's fresh ``/tmp``
+    would otherwise hide (a fresh clone in CI lives there)."""
+    binds = python_binds()
+    targets = [binds[i + 2] for i in range(0, len(binds), 3)]
+    return [path for path in targets if Path(path).is_relative_to("/tmp")]
+
+
+def _sandbox(
+    home_mb: int,
+    environ: Mapping[str, str],
+    bwrap: str | None,
+    fonts: str | None,
+    own: list[str],
+) -> list[str]:
     args = [
         bwrap or shutil.which("bwrap") or "bwrap",
         "--unshare-all",
@@ -138,12 +179,7 @@ def bwrap_command(
         "--ro-bind",
         str(BOOT),
         f"{INSIDE}/boot.py",
-        "--ro-bind",
-        str(Path(scratch) / "files"),
-        f"{INSIDE}/submission",
-        "--bind",
-        ipc,
-        ipc,
+        *own,
         "--chdir",
         HOME,
         "--clearenv",

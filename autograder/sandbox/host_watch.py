@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from .boot import IPC_MOST_BYTES, IPC_MOST_ENTRIES, _sandbox_memory, socket_folder_use
+from .boot import descendants as process_descendants
 
 INTERVAL = 0.2  # seconds between two looks
 # Past the supervisor's own limits by this much, the watch from outside acts. Resident
@@ -30,22 +31,7 @@ SUPERVISOR_MARK = b"/opt/aicareer/boot.py"
 
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children of all its threads, recursively)."""
-    found, waiting = [], [pid]
-    while waiting:
-        parent = waiting.pop()
-        try:
-            threads = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for thread in threads:
-            try:
-                with open(f"/proc/{parent}/task/{thread}/children", "rb") as listing:
-                    children = [int(child) for child in listing.read().split()]
-            except (OSError, ValueError):
-                continue
-            found += children
-            waiting += children
-    return found
+    return [int(child) for child in process_descendants(pid)]
 
 
 def _state(pid: int) -> str:

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 from ..guards.files import (
     RefusedFile,
@@ -43,6 +43,13 @@ from .boot import BootSettings
 from .bwrap import BOOT, HOME, INSIDE, ONE_THREAD, MiB, bwrap_command, matplotlib_cache
 from .host_watch import HostWatch
 from .probe import isolation_problem
+from .warm import (
+    INSIDE_IPC,
+    ForkedKernel,
+    KernelTemplate,
+    TemplateUnavailable,
+    this_process_template,
+)
 
 LIMIT_NOTE = "limit-note.txt"
 # The most the grader reads of a file the kernel can write: a limit note is one sentence,
@@ -70,8 +77,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     max_processes = Integer(64, help="Processes and threads the kernel may run.").tag(config=True)
     max_file_mb = Integer(64, help="Largest file the kernel may write (MiB).").tag(config=True)
     home_mb = Integer(256, help="Size of the kernel's writable home (MiB).").tag(config=True)
+    warm_kernels = Bool(
+        True,
+        help="Fork isolated kernels from this process's warm template (autograder.sandbox."
+        "warm) instead of starting each one cold.",
+    ).tag(config=True)
 
     _scratch: Path | None = None
+    _template: KernelTemplate | None = None
+    _forked: ForkedKernel | None = None
     _isolated: bool = False
     _watch: HostWatch | None = None
     _stopped_by_watch: str = ""
@@ -94,7 +108,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._scratch is None:
             self._isolated = self._decide()
             if self._isolated:
-                self._scratch = Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
+                self._template = self._warm_template()
+                self._scratch = (
+                    self._template.new_folder()
+                    if self._template
+                    else Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
+                )
                 # Regular files only, none followed through a link. No caps here: the folder
                 # is nbgrader's copy of a capped intake plus the instructor's own files.
                 folder = Path(kw.get("cwd") or os.getcwd())
@@ -124,8 +143,20 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.kernel_spec.interrupt_mode = "message"
         return await super()._async_pre_start_kernel(**kw)
 
-    def boot_settings(self) -> BootSettings:
-        """What ``boot.py`` is told about this kernel's limits and folders."""
+    def _warm_template(self) -> KernelTemplate | None:
+        """This process's warm template, if kernels of this kind can be forked from it."""
+        if not self.warm_kernels or "ipykernel_launcher" not in self.kernel_spec.argv:
+            return None
+        try:
+            return this_process_template()
+        except TemplateUnavailable as problem:
+            self.log.warning("Kernels start cold: %s", problem)
+            return None
+
+    def boot_settings(self, forked: bool = False) -> BootSettings:
+        """What ``boot.py`` is told about this kernel's limits and folders (``forked``:
+        as the kernel's sandbox sees its socket folder after a fork)."""
+        ipc = INSIDE_IPC if forked else str(self._scratch / "ipc") if self._isolated else ""
         return BootSettings(
             isolated=self._isolated,
             memory_bytes=self.memory_mb * MiB,
@@ -134,7 +165,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             submission=f"{INSIDE}/submission",
             workdir=f"{HOME}/work",
             matplotlib_cache=f"{INSIDE}/matplotlib" if matplotlib_cache() else None,
-            note=str(self._scratch / "ipc" / LIMIT_NOTE) if self._isolated else "",
+            note=f"{ipc}/{LIMIT_NOTE}" if ipc else "",
         )
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
@@ -149,9 +180,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [*sandbox, sys.executable, f"{INSIDE}/boot.py", settings, "--", *command]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw) -> None:
-        await super()._async_launch_kernel(kernel_cmd, **kw)
         self._stop_watch()
         self._stopped_by_watch = ""
+        if self._template is not None:
+            try:
+                self._launch_forked()
+                return
+            except TemplateUnavailable as problem:
+                # The same folders serve a cold start: this kernel, and this manager's
+                # later ones, start cold.
+                self.log.warning("Starting the kernel cold: %s", problem)
+                self._template = None
+        await super()._async_launch_kernel(kernel_cmd, **kw)
         process = getattr(self.provisioner, "process", None)
         if self._isolated and process is not None:
             # The watch from outside: the learner's code can stop the supervisor inside.
@@ -159,6 +199,17 @@ class SandboxedKernelManager(AsyncKernelManager):
                 process.pid, self.memory_mb * MiB, self.max_processes, self._scratch / "ipc"
             )
             self._watch.start()
+
+    def _launch_forked(self) -> None:
+        """Ask the warm template for this kernel; it answers once the kernel runs."""
+        info = dict(self.get_connection_info())
+        info = {k: v.decode() if isinstance(v, bytes) else v for k, v in info.items()}
+        info["ip"] = f"{INSIDE_IPC}/{Path(self.ip).name}"
+        settings = json.loads(self.boot_settings(forked=True).to_json())
+        self._forked = self._template.fork(self._scratch, settings, self.home_mb, info)
+        self.provisioner.process = self._forked
+        self.provisioner.pid = self._forked.pid
+        self.provisioner.pgid = None
 
     def _stop_watch(self) -> None:
         if self._watch is not None:
@@ -192,6 +243,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         is removed (never followed) and written again."""
         if not self._isolated:
             return super()._reconcile_connection_info(info)
+        if self._forked is not None:
+            return None  # the kernel was given its connection; the file is not read
         path = Path(self.connection_file)
         try:
             written = json.loads(
@@ -213,6 +266,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self._stop_watch()
+        if self._forked is not None:
+            self._forked.close()
+            self._forked = None
         await super()._async_cleanup_resources(restart=restart)
         if not restart and self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
