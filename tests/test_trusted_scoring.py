@@ -155,7 +155,7 @@ def canary_outputs(code, **reply_change):
     reply = {"content": {"status": "error", "ename": "AssertionError", "evalue": code.canary}}
     reply["content"].update(reply_change)
     outputs = [
-        {"output_type": "stream", "name": "stdout", "text": kernel_probe.REPORT_MARK + "{}\n"},
+        {"output_type": "stream", "name": "stdout", "text": kernel_probe.REPORT_MARK + "d1 {}\n"},
         {"output_type": "error", "ename": "AssertionError", "evalue": code.canary},
     ]
     return outputs, reply
@@ -164,7 +164,48 @@ def canary_outputs(code, **reply_change):
 def test_a_kernel_that_shows_the_canary_error_passes():
     code = kernel_probe.probe_code("abc", 3, with_canary=True)
     assert kernel_probe.canary_problems(code, *canary_outputs(code)) == []
-    assert kernel_probe.read_report(canary_outputs(code)[0]) == {}, "the report is read back"
+    report = kernel_probe.read_report(canary_outputs(code)[0])
+    assert report == kernel_probe.Report({}, "d1"), f"the report is read back, got {report}"
+
+
+def said(line: str) -> list[dict]:
+    return [{"output_type": "stream", "name": "stdout", "text": line + "\n"}]
+
+
+def test_a_report_said_to_be_the_baselines_is_the_baseline_only_with_its_digest():
+    baseline = kernel_probe.Report({"events": {}}, "abc123")
+    same = kernel_probe.read_report(said(kernel_probe.SAME_MARK + "abc123"), baseline)
+    assert same is baseline, f"the baseline's digest gives the baseline back, got {same}"
+    other = kernel_probe.read_report(said(kernel_probe.SAME_MARK + "ffff"), baseline)
+    assert other is None, f"another digest counts as no report, got {other}"
+    alone = kernel_probe.read_report(said(kernel_probe.SAME_MARK + "abc123"))
+    assert alone is None, f"with no baseline to be the same as, no report, got {alone}"
+
+
+def test_a_probe_says_same_only_when_its_report_has_the_baselines_digest():
+    """The probe run for real (outside a kernel, with a stand-in shell): the first run
+    prints the full report; given that report's digest, the next prints one short line."""
+    import contextlib
+    import io
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    outputs = []
+    for number, same_as in ((1, ""), (2, None)):
+        if same_as is None:
+            same_as = outputs[0].digest
+        code = kernel_probe.probe_code("abc", number, with_canary=False, same_as=same_as)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            shell.run_cell(code.source, store_history=False)
+        baseline = outputs[0] if outputs else None
+        outputs.append(kernel_probe.read_report(said(printed.getvalue().strip()), baseline))
+        if number == 2:
+            assert printed.getvalue().startswith(kernel_probe.SAME_MARK), printed.getvalue()[:200]
+    first, second = outputs
+    assert first is not None and "builtins" in first.hooks, "the first run gives a full report"
+    assert second is first, "the second, unchanged, is the baseline by its digest"
 
 
 def test_the_canary_carries_the_runs_nonce_and_is_compiled_code():

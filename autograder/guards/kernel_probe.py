@@ -36,6 +36,8 @@ from pathlib import Path
 # Where GuardedExecute records what it found, in the graded notebook's metadata.
 METADATA_KEY = "autograder_kernel_probe"
 REPORT_MARK = "AICAREER-KERNEL-PROBE "
+# What a probe prints instead of its report when the report is the baseline's, by digest.
+SAME_MARK = "AICAREER-KERNEL-PROBE-SAME "
 MAX_REPORT_CHARS = 400_000
 MAX_NAME_CHARS = 120
 MAX_FINDINGS = 20  # sentences kept per kind in a record
@@ -123,11 +125,14 @@ COURSE_HOOKS = frozenset(
     }
 )
 
-# The probe, run in the kernel. It keeps no name in the learner's namespace, imports what
-# it uses itself (the learner's names may be anything) and prints one line of JSON.
+# The probe, run in the kernel. It imports what it uses itself and prints one line. It is
+# sent as one string literal, compiled and run in a namespace of its own (see
+# probe_code): the learner's names (a ``print`` or ``vars`` of theirs) never stand in for
+# the builtins it calls, none of its names is left behind, and IPython tokenizes and
+# compiles a one-line cell instead of a long one (most of a probe's cost).
 PROBE_SOURCE = r"""
 def {function}():
-    import builtins, gc, json, os, sys, threading
+    import builtins, hashlib, json, os, sys, threading
     from IPython import get_ipython
 
     def name(obj):
@@ -158,11 +163,24 @@ def {function}():
     # Classes written in the notebook that decide what == (or truth) means: an answer
     # equal to anything passes a test that compares, with no hook changed at all.
     comparing = []
-    for obj in gc.get_objects():
+    # Every living class, found through its bases (much cheaper than walking every
+    # object the collector tracks, and it finds the same classes).
+    classes, waiting, seen = [], [object], set()
+    while waiting:
         try:
-            if not isinstance(obj, type):
-                continue
+            below = type.__subclasses__(waiting.pop())
+        except TypeError:
+            continue
+        for cls in below:
+            if id(cls) not in seen:
+                seen.add(id(cls))
+                classes.append(cls)
+                waiting.append(cls)
+    for obj in classes:
+        try:
             own = vars(obj)
+            if "__eq__" not in own and "__ne__" not in own and "__bool__" not in own:
+                continue  # most classes: nothing of theirs decides ==, so nothing to name
             for method in ("__eq__", "__ne__", "__bool__"):
                 code = getattr(own.get(method), "__code__", None)
                 if (method in own and getattr(obj, "__module__", None) == "__main__") or (
@@ -176,9 +194,15 @@ def {function}():
     kernel = getattr(shell, "kernel", None)
     work = os.path.realpath(os.getcwd())
     from_work = []
+    # Files under the Python installation are read-only binds: only others are resolved.
+    installed = tuple(
+        {{os.path.normpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}}
+    )
     for module_name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if isinstance(path, str) and os.path.realpath(path).startswith(work + os.sep):
+        if not isinstance(path, str) or os.path.normpath(path).startswith(installed):
+            continue
+        if os.path.realpath(path).startswith(work + os.sep):
             from_work.append(module_name.partition(".")[0])
     report = {{
         "custom_exceptions": [name(e) for e in shell.custom_exceptions],
@@ -217,12 +241,15 @@ def {function}():
         "builtins": {{k: name(v) for k, v in vars(builtins).items() if k != "_"}},
         "modules from the work folder": sorted(set(from_work)),
     }}
-    print({mark!r} + json.dumps(report, sort_keys=True))
+    text = json.dumps(report, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    # The report of an unchanged kernel is the baseline's: its digest says so in a line.
+    if digest == {same_as!r}:
+        print({same_mark!r} + digest)
+    else:
+        print({mark!r} + digest + " " + text)
 
-try:
-    {function}()
-finally:
-    del {function}
+{function}()
 """
 
 # The canary fails the two ways our tests do, ``raise`` and ``assert``: code that drops
@@ -248,20 +275,27 @@ def new_nonce() -> str:
     return secrets.token_hex(12)
 
 
-def probe_code(nonce: str, number: int, with_canary: bool, with_report: bool = True) -> ProbeCode:
+def probe_code(
+    nonce: str, number: int, with_canary: bool, with_report: bool = True, same_as: str = ""
+) -> ProbeCode:
     """The probe (a baseline when ``with_canary`` is false) for this run and step; without
     ``with_report``, the canary alone (the cheap check run after each test cell: the
-    report of the kernel's hooks costs tens of milliseconds, the canary a few)."""
+    report of the kernel's hooks costs milliseconds, the canary less). ``same_as`` is the
+    baseline report's digest: a report with that digest is said in one short line."""
     if not (with_canary or with_report):
         raise ValueError("a probe needs a report, a canary or both")
     source = (
-        PROBE_SOURCE.format(
-            function=f"_aicareer_probe_{nonce}_{number}",
-            shell_methods=repr(SHELL_METHODS),
-            kernel_methods=repr(KERNEL_METHODS),
-            compiler_methods=repr(COMPILER_METHODS),
-            running_modules=repr(RUNNING_MODULES),
-            mark=REPORT_MARK,
+        _run_apart(
+            PROBE_SOURCE.format(
+                function=f"_aicareer_probe_{nonce}_{number}",
+                shell_methods=repr(SHELL_METHODS),
+                kernel_methods=repr(KERNEL_METHODS),
+                compiler_methods=repr(COMPILER_METHODS),
+                running_modules=repr(RUNNING_MODULES),
+                mark=REPORT_MARK,
+                same_mark=SAME_MARK,
+                same_as=same_as,
+            )
         )
         if with_report
         else ""
@@ -272,26 +306,47 @@ def probe_code(nonce: str, number: int, with_canary: bool, with_report: bool = T
     return ProbeCode(source + CANARY_SOURCE.format(message=message), message)
 
 
+def _run_apart(source: str) -> str:
+    """A one-line cell that runs ``source`` in a fresh namespace, away from the learner's."""
+    return f"exec(compile({source!r}, '<aicareer-probe>', 'exec'), {{}})\n"
+
+
 def clean(text: object, limit: int = MAX_NAME_CHARS) -> str:
     """Untrusted text made short and printable: control characters become spaces."""
     text = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", " ", str(text))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def read_report(outputs: list[dict]) -> dict | None:
-    """The probe's report from the outputs of its execution, or None if there is none."""
+@dataclass(frozen=True)
+class Report:
+    """A probe's report as read back: the kernel's hooks, and the digest it gave them."""
+
+    hooks: dict
+    digest: str
+
+
+def read_report(outputs: list[dict], baseline: Report | None = None) -> Report | None:
+    """The probe's report from the outputs of its execution, or None if there is none.
+
+    A line saying the report is the same as ``baseline`` (by its digest) gives the
+    baseline back; any other digest in such a line counts as no report.
+    """
     text = "".join(
         str(o.get("text", ""))
         for o in outputs
         if o.get("output_type") == "stream" and o.get("name") == "stdout"
     )[:MAX_REPORT_CHARS]
     for line in text.splitlines():
+        if line.startswith(SAME_MARK):
+            same = baseline is not None and line[len(SAME_MARK) :].strip() == baseline.digest
+            return baseline if same else None
         if line.startswith(REPORT_MARK):
+            digest, _, body = line[len(REPORT_MARK) :].partition(" ")
             try:
-                report = json.loads(line[len(REPORT_MARK) :])
+                hooks = json.loads(body)
             except ValueError:
                 return None
-            return report if isinstance(report, dict) else None
+            return Report(hooks, clean(digest, 64)) if isinstance(hooks, dict) else None
     return None
 
 

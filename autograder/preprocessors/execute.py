@@ -195,7 +195,7 @@ class GuardedExecute(Execute):
 
     async def _take_baseline(self) -> None:
         report = await self._probe(with_canary=False)
-        self._baseline = report if report is not None else {}
+        self._baseline = report if report is not None else kernel_probe.Report({}, "")
 
     async def _check_kernel(self, full: bool = True) -> None:
         """Make the kernel fail on purpose and, when ``full``, compare its hooks with the
@@ -203,8 +203,14 @@ class GuardedExecute(Execute):
         if self._deadline is not None and monotonic() >= self._deadline:
             return
         report = await self._probe(with_canary=True, with_report=full)
-        if report is not None and self._baseline:
-            for change in kernel_probe.hook_changes(self._baseline, report):
+        baseline = self._baseline
+        if (
+            report is not None
+            and baseline is not None
+            and baseline.hooks
+            and report is not baseline
+        ):
+            for change in kernel_probe.hook_changes(baseline.hooks, report.hooks):
                 # A change where errors can be hidden or code skipped is tampering even when
                 # the canary passed: a kernel can recognise the canary and leave it alone.
                 if kernel_probe.changes_how_code_runs(change):
@@ -212,10 +218,14 @@ class GuardedExecute(Execute):
                 else:
                     self._probe_record.add("hook_changes", change)
 
-    async def _probe(self, with_canary: bool, with_report: bool = True) -> dict | None:
-        """Run one probe in the kernel (never saved into the notebook); its report."""
+    async def _probe(self, with_canary: bool, with_report: bool = True):
+        """Run one probe in the kernel (never saved into the notebook); its report
+        (a :class:`kernel_probe.Report`), or None."""
         self._probes += 1
-        code = kernel_probe.probe_code(self._nonce, self._probes, with_canary, with_report)
+        same_as = self._baseline.digest if self._baseline is not None else ""
+        code = kernel_probe.probe_code(
+            self._nonce, self._probes, with_canary, with_report, same_as=same_as
+        )
         outputs, reply = await self._run_unsaved(code.source)
         if reply is None:
             self._probe_record.add(
@@ -229,7 +239,7 @@ class GuardedExecute(Execute):
                 self._probe_record.add("tampering", problem)
         if not with_report:
             return None
-        report = kernel_probe.read_report(outputs)
+        report = kernel_probe.read_report(outputs, self._baseline)
         if report is None:
             self._probe_record.add("unanswered", "the grader's check of the kernel got no report")
         return report
