@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     grade_cmd.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start every isolated kernel afresh instead of forking it from a warm template "
+        "(slower; for comparison)",
+    )
+    grade_cmd.add_argument(
         "--from",
         dest="uploads",
         type=Path,
@@ -198,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=max(1, args.workers),
             feedback=not args.no_feedback,
             isolation=args.isolation,
+            warm_kernels=not args.cold_kernels,
             cell_timeout=args.cell_timeout,
             notebook_timeout=args.notebook_timeout,
             db_url=args.db,

@@ -1,15 +1,17 @@
 """Grading throughput: plain ``nbgrader autograde`` against ``python -m autograder grade``,
 and the cost of running each kernel in a sandbox.
 
-Usage: python -m benchmarks.grading [--students N] [--workers W] [--repeat R] [--assignment NAME]
+Usage: python -m benchmarks.grading [--sizes 12,24,48] [--workers W] [--repeat R]
+                                    [--assignment NAME]
 
-Builds a throwaway course, hands in N copies of a fully answered notebook (with its
-answer sheet), then grades them three times on the same machine, one run after the
-other: with nbgrader's own command and its stock pipeline (no sandbox, no limits), with
-the course's pipeline and isolation off, and with the course's pipeline isolated (the
-default). Prints the times, the ratios, the scores' agreement and the peak memory of
-each run (the best of R repeats, taken in turn, as the machine's load varies). Measured,
-never asserted.
+For each class size N, builds a throwaway course, hands in N copies of a fully answered
+notebook (with its answer sheet), then grades them four times on the same machine, one
+run after the other: with nbgrader's own command and its stock pipeline (no sandbox, no
+limits); with the course's pipeline isolated, kernels forked from a warm template (the
+default); isolated with every kernel started cold (``--cold-kernels``); and with
+isolation off. Prints the times, the ratios against plain nbgrader, the scores'
+agreement and the peak memory of the grading processes (the best of R repeats, taken
+in turn, as the machine's load varies). Measured, never asserted.
 """
 
 from __future__ import annotations
@@ -73,76 +75,81 @@ c.Autograde.sanitize_preprocessors = Autograde.class_traits()["sanitize_preproce
 """
 
 
-def ours(course: Path, assignment: str, workers: int, isolation: str) -> tuple[float, float]:
+def ours(course: Path, assignment: str, workers: int, *flags: str) -> tuple[float, float]:
     """Time ``python -m autograder grade`` on ``course``."""
-    return timed(
-        [
-            sys.executable,
-            "-m",
-            "autograder",
-            "grade",
-            assignment,
-            "--workers",
-            str(workers),
-            "--no-feedback",
-            "--isolation",
-            isolation,
-        ],
-        course,
-    )
+    command = [sys.executable, "-m", "autograder", "grade", assignment, "--no-feedback"]
+    return timed([*command, "--workers", str(workers), *flags], course)
+
+
+RUNS = {
+    "plain": "plain nbgrader autograde",
+    "warm": "autograder grade, isolated, warm kernels",
+    "cold": "autograder grade, isolated, cold kernels",
+    "open": "autograder grade, not isolated",
+}
+
+
+def measure_size(scratch: Path, args, students: int) -> dict:
+    """The best time and peak memory of each run for one class size, and the scores."""
+    plain_course = build_class(scratch / "plain", args.assignment, students)
+    config = (plain_course / "nbgrader_config.py").read_text()
+    copies = {}
+    for name in ("warm", "cold", "open"):
+        copies[name] = scratch / name
+        shutil.copytree(plain_course, copies[name])
+        (copies[name] / "nbgrader_config.py").write_text(config)
+    (plain_course / "nbgrader_config.py").write_text(config + STOCK_NBGRADER)
+    nbgrader_bin = str(Path(sys.executable).parent / "nbgrader")
+    flags = {
+        "warm": ("--isolation", "on"),
+        "cold": ("--isolation", "on", "--cold-kernels"),
+        "open": ("--isolation", "off"),
+    }
+    best = {}
+    for _ in range(max(1, args.repeat)):
+        for name in RUNS:
+            if name == "plain":
+                run = timed([nbgrader_bin, "autograde", args.assignment, "--force"], plain_course)
+            else:
+                run = ours(copies[name], args.assignment, args.workers, *flags[name])
+            best[name] = min(best.get(name, run), run)
+    courses = {"plain": plain_course, **copies}
+    scores = [
+        gradebook.scores(gradebook.gradebook_url(c), args.assignment) for c in courses.values()
+    ]
+    return {"best": best, "same": all(s == scores[0] for s in scores)}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=12)
+    parser.add_argument("--sizes", default="12,24,48", help="class sizes, comma-separated")
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--assignment", default="07-job-search")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="grading-benchmark-") as scratch:
-        plain_course = build_class(Path(scratch) / "plain", args.assignment, args.students)
-        config = (plain_course / "nbgrader_config.py").read_text()
-        copies = {}
-        for name in ("open", "isolated"):
-            copies[name] = Path(scratch) / name
-            shutil.copytree(plain_course, copies[name])
-            (copies[name] / "nbgrader_config.py").write_text(config)
-        (plain_course / "nbgrader_config.py").write_text(config + STOCK_NBGRADER)
-        nbgrader_bin = str(Path(sys.executable).parent / "nbgrader")
-        runs = {
-            "plain": lambda: timed(
-                [nbgrader_bin, "autograde", args.assignment, "--force"], plain_course
-            ),
-            "open": lambda: ours(copies["open"], args.assignment, args.workers, "off"),
-            "isolated": lambda: ours(copies["isolated"], args.assignment, args.workers, "on"),
-        }
-        best = {}
-        for _ in range(max(1, args.repeat)):
-            for name, run in runs.items():
-                seconds, mib = run()
-                best[name] = min(best.get(name, (seconds, mib)), (seconds, mib))
-        (plain_s, plain_mib), (open_s, open_mib) = best["plain"], best["open"]
-        isolated_s, isolated_mib = best["isolated"]
-        scores = {
-            name: gradebook.scores(gradebook.gradebook_url(course), args.assignment)
-            for name, course in (("plain", plain_course), *copies.items())
-        }
-    n = args.students
+    sizes = [int(size) for size in args.sizes.split(",")]
     print(
-        f"{n} submissions of {args.assignment}, {os.cpu_count()} cores, "
+        f"{args.assignment}, {os.cpu_count()} cores, {args.workers} workers, "
         f"best of {max(1, args.repeat)} runs each"
     )
-    for label, seconds, mib in (
-        ("plain nbgrader autograde", plain_s, plain_mib),
-        (f"autograder grade, {args.workers} workers, not isolated", open_s, open_mib),
-        (f"autograder grade, {args.workers} workers, isolated", isolated_s, isolated_mib),
-    ):
-        print(f"{label:<44}: {seconds:6.1f} s ({seconds / n:.2f} s each), peak {mib:.0f} MiB")
-    print(f"throughput vs plain nbgrader (isolated)     : {plain_s / isolated_s:.2f}x")
-    print(f"throughput vs plain nbgrader (not isolated) : {plain_s / open_s:.2f}x")
-    print(f"cost of isolation (isolated / not isolated) : {isolated_s / open_s:.2f}x")
-    same = scores["plain"] == scores["open"] == scores["isolated"]
-    print(f"scores identical in all three runs          : {same}")
+    summary = []
+    for students in sizes:
+        with tempfile.TemporaryDirectory(prefix="grading-benchmark-") as scratch:
+            result = measure_size(Path(scratch), args, students)
+        best, plain = result["best"], result["best"]["plain"][0]
+        print(f"\n{students} submissions:")
+        for name, label in RUNS.items():
+            seconds, mib = best[name]
+            ratio = "" if name == "plain" else f"  {plain / seconds:5.2f}x plain"
+            print(
+                f"  {label:<42}: {seconds:6.1f} s ({seconds / students:.2f} s each), "
+                f"peak {mib:4.0f} MiB{ratio}"
+            )
+        print(f"  scores identical in all four runs          : {result['same']}")
+        summary.append((students, plain / best["warm"][0], plain / best["cold"][0]))
+    print("\nthroughput vs plain nbgrader, isolated (warm kernels / cold kernels):")
+    for students, warm, cold in summary:
+        print(f"  {students:3d} submissions: {warm:5.2f}x / {cold:5.2f}x")
     return 0
 
 

@@ -51,7 +51,8 @@ def test_healthy_kernels_pass_every_check_of_the_probe(graded):
     for student in HEALTHY:
         record = kernel_probe.record_of(graded_notebook(graded["course"], student))
         assert record is not None, f"{student}: no record of the kernel's checks"
-        assert record["checks"] >= 12, f"{student}: expected a check per test, got {record}"
+        # The baseline, a check after each run of tests a learner cell follows, one at the end.
+        assert record["checks"] >= 9, f"{student}: expected 9 checks or more, got {record}"
         found = record["tampering"] + record["hook_changes"] + record["unanswered"]
         assert found == [], f"{student}: a healthy kernel was reported: {found}"
 

@@ -9,14 +9,16 @@ any other executor with the same ``submit`` can be passed in instead. With
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..options import GradingOptions, Isolation
 from ..sandbox import isolation_problem
+from ..sandbox.warm import close_this_process_template, start_shared_template
 from .outcomes import Outcome, Submission
-from .worker import grade_submission, prepare_process
+from .worker import grade_submission, import_grading_libraries, prepare_process
 
 
 def find_submissions(course: Path, assignment: str) -> list[Submission]:
@@ -30,14 +32,33 @@ def find_submissions(course: Path, assignment: str) -> list[Submission]:
     return [Submission(student, assignment) for student in students]
 
 
+class LocalPool(ProcessPoolExecutor):
+    """Worker processes forked from this one after it has imported nbgrader's machinery
+    and started the warm template they share, so neither is paid once per worker."""
+
+    def __init__(self, course: Path, options: GradingOptions, sandbox_problem: str | None):
+        import_grading_libraries()
+        self._template = options.warm_kernels and sandbox_problem is None
+        if self._template:
+            start_shared_template()
+        super().__init__(
+            max_workers=options.workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=prepare_process,
+            initargs=(str(course), sandbox_problem),
+        )
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the workers, then the template they shared."""
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self._template:
+            close_this_process_template()
+
+
 def local_pool(course: Path, options: GradingOptions, sandbox_problem: str | None) -> Executor:
     """The default executor: ``options.workers`` processes on this machine, each made
     ready to grade as it starts."""
-    return ProcessPoolExecutor(
-        max_workers=options.workers,
-        initializer=prepare_process,
-        initargs=(str(course), sandbox_problem),
-    )
+    return LocalPool(course, options, sandbox_problem)
 
 
 def grade(

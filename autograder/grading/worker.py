@@ -49,6 +49,10 @@ def load_api(course: Path, options: GradingOptions | None = None):
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
+    from ..metadata_checks import build_validators_once
+
+    build_validators_once()
+
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
     options = options or GradingOptions()
@@ -61,6 +65,21 @@ def load_api(course: Path, options: GradingOptions | None = None):
     if options.db_url:
         config.CourseDirectory.db_url = options.db_url
     return NbGraderAPI(config=config)
+
+
+def import_grading_libraries() -> None:
+    """Import what grading a submission imports, so that worker processes forked from
+    this one start with it (about a second of CPU each otherwise)."""
+    import nbgrader.apps.api  # noqa: F401
+    import nbgrader.converters.autograde  # noqa: F401
+    import nbgrader.converters.generate_feedback  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    from .. import preprocessors  # noqa: F401
+    from ..metadata_checks import build_validators_once
+    from . import statuses  # noqa: F401
+
+    build_validators_once()
 
 
 def prepare_process(course: str, sandbox_problem: str | None) -> None:

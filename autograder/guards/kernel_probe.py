@@ -253,12 +253,19 @@ def {function}():
 """
 
 # The canary fails the two ways our tests do, ``raise`` and ``assert``: code that drops
-# either (an AST transformer, a custom exception handler) leaves it without its error.
+# either (an AST transformer, a custom exception handler) leaves it without its error,
+# or with another (a NameError). The assert fails outside the handler, so that IPython
+# formats one traceback, not a chain of two (formatting is most of a canary's cost), and
+# the name it reads is removed whatever happens.
 CANARY_SOURCE = """
 try:
     raise AssertionError({message!r})
 except AssertionError as _aicareer_canary:
-    assert _aicareer_canary.args != ({message!r},), {message!r}
+    _aicareer_raised = _aicareer_canary.args
+try:
+    assert _aicareer_raised != ({message!r},), {message!r}
+finally:
+    del _aicareer_raised
 """
 
 

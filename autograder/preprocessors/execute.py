@@ -138,9 +138,8 @@ class GuardedExecute(Execute):
             )
             if limited_by_notebook and _timed_out(cell):
                 self._deadline = monotonic()
-            elif _is_graded_code(cell) or cell_index == self._last_code_cell:
-                # The canary after every test; the full report of hooks where it counts.
-                await self._check_kernel(full=cell_index in self._full_checks)
+            elif cell_index in self._checks:
+                await self._check_kernel()
             return cell
         except DeadKernelError:
             note = self.km.limit_note() if hasattr(self.km, "limit_note") else ""
@@ -184,12 +183,14 @@ class GuardedExecute(Execute):
         learner = [i for i in code if not _is_instructor_cell(nb.cells[i])]
         self._first_learner_cell = learner[0] if learner else 0
         self._last_code_cell = code[-1] if code else -1
-        # The full report of hooks after the last code cell, and after each test cell that a
-        # cell other than a test follows: a hook the tests ran with is seen before a later
-        # learner cell can put things back as they were.
+        # The canary and the report of hooks after the last code cell, and after each test
+        # cell that a cell other than a test follows: a hook the tests ran with is seen
+        # before a later learner cell can put things back as they were. No learner code
+        # runs between two tests, so one check after a run of tests sees what a check
+        # after each would.
         tests = {i for i in code if _is_graded_code(nb.cells[i])}
         followed_by = dict(zip(code, code[1:], strict=False))
-        self._full_checks = {self._last_code_cell} | {
+        self._checks = {self._last_code_cell} | {
             i for i in tests if followed_by.get(i) not in tests
         }
 
@@ -197,12 +198,11 @@ class GuardedExecute(Execute):
         report = await self._probe(with_canary=False)
         self._baseline = report if report is not None else kernel_probe.Report({}, "")
 
-    async def _check_kernel(self, full: bool = True) -> None:
-        """Make the kernel fail on purpose and, when ``full``, compare its hooks with the
-        baseline."""
+    async def _check_kernel(self) -> None:
+        """Make the kernel fail on purpose, and compare its hooks with the baseline."""
         if self._deadline is not None and monotonic() >= self._deadline:
             return
-        report = await self._probe(with_canary=True, with_report=full)
+        report = await self._probe(with_canary=True)
         baseline = self._baseline
         if (
             report is not None

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, DottedObjectName, Integer, Type, Unicode
 
 from ..guards.files import (
     RefusedFile,
@@ -77,6 +77,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     max_processes = Integer(64, help="Processes and threads the kernel may run.").tag(config=True)
     max_file_mb = Integer(64, help="Largest file the kernel may write (MiB).").tag(config=True)
     home_mb = Integer(256, help="Size of the kernel's writable home (MiB).").tag(config=True)
+    client_class = DottedObjectName("autograder.sandbox.client.PromptClient")
+    client_factory = Type(klass="autograder.sandbox.client.PromptClient")
     warm_kernels = Bool(
         True,
         help="Fork isolated kernels from this process's warm template (autograder.sandbox."
@@ -263,6 +265,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.write_connection_file()
         if not self._equal_connections(info, self.get_connection_info()):
             raise ValueError("the kernel's connection information does not match its launch")
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # Whether the kernel still runs is cheap to ask (a select on its life pipe, or
+        # waitpid): ask often, so an ended kernel does not hold its worker a tenth of a
+        # second per submission.
+        await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         self._stop_watch()

@@ -338,21 +338,29 @@ def _reap() -> None:
 
 
 def serve(control: socket.socket) -> None:
-    """Fork a kernel's sandbox for each request, until the grader closes the socket."""
+    """Fork a kernel's sandbox for each request, until every grader process has closed
+    the socket. A request brings three descriptors: the kill pipe's end to watch, the
+    life pipe's end to hold, and a socket to answer on (several grading workers may share
+    this template, each waiting on its own answer)."""
     while True:
-        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         _reap()
         if not message:
             return
         request = json.loads(message)
-        kill_fd, life_fd = fds
+        kill_fd, life_fd, answer_fd = fds
         child = os.fork()
         if child == 0:
             control.close()
+            os.close(answer_fd)
             launch(request, kill_fd, life_fd)
         os.close(kill_fd)
         os.close(life_fd)
-        control.send(json.dumps({"pid": child}).encode())
+        with socket.socket(fileno=answer_fd) as answer:
+            try:
+                answer.send(json.dumps({"pid": child}).encode())
+            except OSError:
+                pass  # the grader gave up waiting; its kernel is killed when it lets go
 
 
 def main(argv: list[str]) -> int:

@@ -1,11 +1,15 @@
 """Warm kernels: the grader's side of the template that forks kernels (``template.py``).
 
-Each grading worker process keeps one :class:`KernelTemplate`: a sandbox, started once,
-whose Python has imported what kernels import and never runs a learner's code. Asked for
-a kernel, it forks one in namespaces and a home of its own (see ``template.py``) in a few
-milliseconds of CPU, instead of the second a cold kernel spends importing. The kernel
-manager (``manager.py``) asks for one per submission, and falls back to a cold start
-whenever the template cannot give one.
+A :class:`KernelTemplate` is a sandbox, started once, whose Python has imported what
+kernels import and never runs a learner's code. Asked for a kernel, it forks one in
+namespaces and a home of its own (see ``template.py``) in a few milliseconds of CPU,
+instead of the second a cold kernel spends importing. The kernel manager
+(``manager.py``) asks for one per submission, and falls back to a cold start whenever the
+template cannot give one.
+
+The local pool starts one template before it forks its worker processes, which inherit
+it and share it (:func:`start_shared_template`); a process with none of its own (a
+cluster's worker) starts one on first use.
 
 The template is reached only through a socket pair that the grader created; each kernel
 comes with two pipes the grader made: closing the *kill* pipe ends the kernel's whole
@@ -95,6 +99,18 @@ class ForkedKernel:
         self.close()
 
 
+def _receive(channel: socket.socket, seconds: float) -> dict | None:
+    """One JSON message from ``channel`` within ``seconds``, or None."""
+    readable, _, _ = select.select([channel], [], [], seconds)
+    if not readable:
+        return None
+    try:
+        data = channel.recv(1 << 16)
+    except OSError:
+        return None
+    return json.loads(data) if data else None
+
+
 def _drain(fd: int) -> bytes:
     try:
         return os.read(fd, 512)
@@ -112,7 +128,7 @@ class KernelTemplate:
         probe = self.kernels / "probe"
         for name in ("files", "ipc"):
             (probe / name).mkdir(parents=True)
-        self._count = 0
+        self.owner = os.getpid()
         self._lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours
@@ -142,15 +158,16 @@ class KernelTemplate:
 
     def alive(self) -> bool:
         """Whether the template still runs."""
-        return self.process.poll() is None
+        if os.getpid() == self.owner:
+            return self.process.poll() is None
+        # A worker that inherited the template: nothing comes back on the shared socket
+        # (answers come on sockets of their own), so anything to read means it is closed.
+        readable, _, _ = select.select([self._control], [], [], 0)
+        return not readable
 
     def new_folder(self) -> Path:
         """A new, empty folder for one kernel (its ``files/`` and ``ipc/`` go inside)."""
-        with self._lock:
-            self._count += 1
-            folder = self.kernels / str(self._count)
-        folder.mkdir()
-        return folder
+        return Path(tempfile.mkdtemp(prefix="k", dir=self.kernels))
 
     def fork(self, folder: Path, settings: dict, home_mb: int, connection: dict) -> ForkedKernel:
         """Fork a kernel whose sandbox shows ``folder``'s ``files/`` and ``ipc/``.
@@ -171,17 +188,23 @@ class KernelTemplate:
             "env": {name: os.environ[name] for name in PASSED_ON_NAMES if name in os.environ},
             "connection": connection,
         }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             with self._lock:
                 socket.send_fds(
-                    self._control, [json.dumps(request).encode()], [kill_read, life_write]
+                    self._control,
+                    [json.dumps(request).encode()],
+                    [kill_read, life_write, theirs.fileno()],
                 )
-                reply = self._receive(REPLY_SECONDS)
+            theirs.close()
+            reply = _receive(ours, REPLY_SECONDS)
         except OSError as problem:
             reply, reason = None, str(problem)
         else:
             reason = self._last_words()
         finally:
+            theirs.close()
+            ours.close()
             os.close(kill_read)
             os.close(life_write)
         if reply is None:
@@ -198,14 +221,7 @@ class KernelTemplate:
         return kernel
 
     def _receive(self, seconds: float) -> dict | None:
-        readable, _, _ = select.select([self._control], [], [], seconds)
-        if not readable:
-            return None
-        try:
-            data = self._control.recv(1 << 16)
-        except OSError:
-            return None
-        return json.loads(data) if data else None
+        return _receive(self._control, seconds)
 
     def _last_words(self) -> str:
         try:
@@ -215,8 +231,11 @@ class KernelTemplate:
         return lines[-1] if lines else "no output"
 
     def close(self) -> None:
-        """Stop the template (and with its sandbox, every kernel it forked)."""
+        """Stop the template (and with its sandbox, every kernel it forked); in a process
+        that only inherited it, just let go of it."""
         self._control.close()
+        if os.getpid() != self.owner:
+            return
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -229,8 +248,18 @@ _BROKEN: str = ""
 _GUARD = threading.Lock()
 
 
+def start_shared_template() -> None:
+    """Start this process's template now, for worker processes forked from it to share;
+    if it cannot start, they start kernels cold (and say so)."""
+    try:
+        this_process_template()
+    except TemplateUnavailable:
+        pass
+
+
 def this_process_template() -> KernelTemplate:
-    """This process's template, started on first use and again if it has died.
+    """This process's template (or the one it inherited), started on first use and again
+    if it has died.
 
     Raises TemplateUnavailable, and keeps raising it for this process, if it cannot be
     started: kernels then start cold.

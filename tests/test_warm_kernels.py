@@ -1,0 +1,171 @@
+"""Kernels forked from the warm template: each in a sandbox of its own, as tight as a cold
+kernel's, and the grader's fallback to cold kernels when the template cannot serve.
+
+What a kernel can do to the next one is proven in test_no_state_between_submissions.py,
+and the limits (memory, processes, files, the socket folder) in the fault suites, which
+grade with warm kernels by default. Here: what a forked kernel sees and holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import warm
+from autograder.sandbox.manager import SandboxedKernelManager
+
+pytestmark = pytest.mark.usefixtures("sandbox_available")
+
+# Run inside a kernel: what it can see of its sandbox, as one line of JSON.
+LOOK_AROUND = r"""
+import json, os, resource, signal
+def _status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1].split()
+def _can_read(path):
+    try:
+        open(path, "rb").read(1)
+        return True
+    except OSError:
+        return False
+_others = [p for p in os.listdir("/proc") if p.isdigit() and os.path.realpath("/proc/self") != f"/proc/{p}"]
+print("LOOK " + json.dumps({
+    "uid": os.getuid(),
+    "cwd": os.getcwd(),
+    "work": sorted(os.listdir(".")),
+    "tmp": sorted(os.listdir("/tmp")),
+    "home": sorted(n for n in os.listdir(os.path.expanduser("~")) if n != "work"),
+    "capabilities": _status("CapEff")[0],
+    "bounding": _status("CapBnd")[0],
+    "no_new_privs": _status("NoNewPrivs")[0],
+    "pid_namespaces": len(_status("NSpid")),
+    "memory_limit": resource.getrlimit(resource.RLIMIT_AS)[0],
+    "readable_environ_of_others": [p for p in _others if _can_read(f"/proc/{p}/environ")],
+    "command_lines": [open(f"/proc/{p}/cmdline", "rb").read().decode(errors="replace") for p in _others if _can_read(f"/proc/{p}/cmdline")],
+    "submission_files": sorted(os.listdir("/opt/aicareer/submission")),
+}))
+"""
+
+
+async def _look(folder: Path, code: str = LOOK_AROUND, **traits) -> tuple[dict, object]:
+    manager = SandboxedKernelManager(kernel_name="python3", isolation="on", **traits)
+    await manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        printed = []
+        await client.execute_interactive(
+            code,
+            timeout=60,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+        line = next(line for line in "".join(printed).splitlines() if line.startswith("LOOK "))
+        return json.loads(line[5:]), manager._forked
+    finally:
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+
+
+def look(folder: Path, code: str = LOOK_AROUND, **traits) -> tuple[dict, object]:
+    return asyncio.run(_look(folder, code, **traits))
+
+
+@pytest.fixture
+def submission(tmp_path) -> Path:
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    (folder / "data.csv").write_text("a,b\n1,2\n")
+    (folder / "answers.ipynb").write_text("{}")  # notebooks are never given to the kernel
+    return folder
+
+
+def test_a_forked_kernel_holds_nothing_the_sandbox_denies_a_cold_one(submission):
+    seen, forked = look(submission)
+    assert forked is not None, "expected the kernel to be forked from the warm template"
+    assert seen["uid"] == 1000 and seen["cwd"] == "/home/learner/work", seen
+    assert seen["work"] == ["data.csv"], f"expected only the submission's files, got {seen['work']}"
+    assert seen["submission_files"] == ["data.csv"], seen["submission_files"]
+    assert seen["tmp"] == [], f"expected a fresh /tmp, got {seen['tmp']}"
+    made_at_start = {".config", ".ipython"}  # matplotlib's seeded cache, IPython's profile
+    assert set(seen["home"]) <= made_at_start, f"expected a fresh home, got {seen['home']}"
+    assert int(seen["capabilities"], 16) == 0, f"expected no capability, got {seen['capabilities']}"
+    assert int(seen["bounding"], 16) == 0, f"expected an empty bounding set, got {seen['bounding']}"
+    assert seen["no_new_privs"] == "1", "expected no_new_privs, so nothing can regain privileges"
+    assert seen["pid_namespaces"] >= 2, "expected a PID namespace of its own below the template's"
+    assert seen["memory_limit"] == 2048 << 20, f"expected the memory limit, got {seen}"
+    assert seen["readable_environ_of_others"] == [], (
+        "expected no other process's environment readable, got "
+        f"{seen['readable_environ_of_others']}"
+    )
+    assert not any("probe_folder" in line for line in seen["command_lines"]), (
+        "expected the template's settings kept off the command lines a kernel can read"
+    )
+
+
+def test_a_cold_kernel_sees_the_same_files_and_folders(submission):
+    seen, forked = look(submission, warm_kernels=False)
+    assert forked is None, "expected a cold start when warm kernels are turned off"
+    assert seen["work"] == ["data.csv"], seen["work"]
+    # bwrap makes the path to the socket folder, bound at its host path, in /tmp.
+    assert all(name.startswith("aicareer-grade-") for name in seen["tmp"]), seen["tmp"]
+    assert set(seen["home"]) <= {".config", ".ipython"}, seen["home"]
+
+
+def test_a_kernel_cannot_signal_its_supervisor_or_the_template(submission):
+    """The supervisor is its PID namespace's init: signals from inside do not reach it, and
+    nothing outside the namespace can be named."""
+    code = (
+        "import os, signal\n"
+        "for sig in (signal.SIGSTOP, signal.SIGKILL):\n"
+        "    os.kill(1, sig)\n"
+        "import time; time.sleep(0.3)\n"
+        "print('LOOK ' + __import__('json').dumps({'alive': True, 'init_state': "
+        "open('/proc/self/status').read().count('State')}))\n"
+    )
+    seen, forked = look(submission, code)
+    # Had SIGKILL reached the init, every process of the namespace would have died with it,
+    # the kernel first, and nothing would have been printed after the pause.
+    assert forked is not None and seen["alive"], "expected the kernel to outlive its signals"
+
+
+def test_the_kill_pipe_ends_a_forked_kernels_whole_sandbox(submission):
+    async def scenario():
+        manager = SandboxedKernelManager(kernel_name="python3", isolation="on")
+        await manager.start_kernel(cwd=str(submission))
+        forked = manager._forked
+        assert forked is not None and forked.poll() is None, "expected a running forked kernel"
+        forked.kill()
+        code = forked.wait(timeout=10)
+        await manager.shutdown_kernel(now=True)
+        return code
+
+    code = asyncio.run(scenario())
+    assert code is not None, "expected the sandbox to end once the kill pipe was closed"
+
+
+def test_a_template_that_died_is_replaced_on_the_next_kernel(submission):
+    template = warm.this_process_template()
+    os.kill(template.process.pid, signal.SIGKILL)
+    template.process.wait()
+    seen, forked = look(submission)
+    assert forked is not None, "expected a new template to fork the next kernel"
+    assert warm.this_process_template() is not template, "expected a new template"
+    assert seen["work"] == ["data.csv"], seen
+
+
+def test_kernels_start_cold_when_the_template_cannot(submission, monkeypatch):
+    monkeypatch.setattr(warm, "_TEMPLATE", None)
+    monkeypatch.setattr(warm, "_BROKEN", "")
+    monkeypatch.setattr(warm, "template_command", lambda *args, **kw: ["false"])
+    monkeypatch.setattr(warm, "STARTUP_SECONDS", 5)
+    seen, forked = look(submission)
+    assert forked is None, "expected a cold kernel when the template cannot start"
+    assert seen["work"] == ["data.csv"] and seen["uid"] == 1000, seen
+    assert warm._BROKEN, "expected the reason kept, so the next kernel does not try again"
