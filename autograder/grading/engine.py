@@ -16,7 +16,12 @@ from pathlib import Path
 
 from ..options import GradingOptions, Isolation
 from ..sandbox import isolation_problem
-from ..sandbox.warm import close_this_process_template, start_shared_template
+from ..sandbox.warm import (
+    TemplateUnavailable,
+    close_this_process_template,
+    start_shared_template,
+    this_process_template,
+)
 from .outcomes import Outcome, Submission
 from .worker import grade_submission, import_grading_libraries, prepare_process
 
@@ -37,10 +42,15 @@ class LocalPool(ProcessPoolExecutor):
     and started the warm template they share, so neither is paid once per worker."""
 
     def __init__(self, course: Path, options: GradingOptions, sandbox_problem: str | None):
-        import_grading_libraries()
         self._template = options.warm_kernels and sandbox_problem is None
         if self._template:
-            start_shared_template()
+            start_shared_template()  # its imports run while this process does its own
+        import_grading_libraries()
+        if self._template:
+            try:
+                this_process_template()  # ready before the workers are forked
+            except TemplateUnavailable:
+                pass  # each kernel starts cold; the manager says so
         super().__init__(
             max_workers=options.workers,
             mp_context=multiprocessing.get_context("fork"),

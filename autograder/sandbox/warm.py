@@ -148,8 +148,17 @@ class KernelTemplate:
         # Settings go over the socket, not the command line, which a kernel can read in
         # /proc (its PID namespace is new, but /proc is the template's).
         self._control.send(json.dumps(settings).encode())
+        self._probe = probe
+        self.missing: list[str] | None = None  # known once ready
+
+    def wait_until_ready(self) -> None:
+        """Wait for the template's imports and its check that it can fork sandboxes;
+        raise TemplateUnavailable if it cannot serve. (Starting returns at once, so the
+        grader can do its own imports meanwhile.)"""
+        if self.missing is not None:
+            return
         hello = self._receive(STARTUP_SECONDS)
-        shutil.rmtree(probe, ignore_errors=True)
+        shutil.rmtree(self._probe, ignore_errors=True)
         if hello is None or hello.get("problem"):
             why = (hello or {}).get("problem") or self._last_words()
             self.close()
@@ -249,12 +258,15 @@ _GUARD = threading.Lock()
 
 
 def start_shared_template() -> None:
-    """Start this process's template now, for worker processes forked from it to share;
-    if it cannot start, they start kernels cold (and say so)."""
-    try:
-        this_process_template()
-    except TemplateUnavailable:
-        pass
+    """Begin starting this process's template, for worker processes forked from it to
+    share; :func:`this_process_template` waits for it (call it before forking them)."""
+    global _TEMPLATE, _BROKEN
+    with _GUARD:
+        if _TEMPLATE is None and not _BROKEN:
+            try:
+                _TEMPLATE = KernelTemplate()
+            except (OSError, TemplateUnavailable) as problem:
+                _BROKEN = f"the warm template could not start: {problem}"
 
 
 def this_process_template() -> KernelTemplate:
@@ -268,15 +280,17 @@ def this_process_template() -> KernelTemplate:
     with _GUARD:
         if _BROKEN:
             raise TemplateUnavailable(_BROKEN)
-        if _TEMPLATE is not None and not _TEMPLATE.alive():
+        if _TEMPLATE is not None and _TEMPLATE.missing is not None and not _TEMPLATE.alive():
             _TEMPLATE.close()
             _TEMPLATE = None
-        if _TEMPLATE is None:
-            try:
+        try:
+            if _TEMPLATE is None:
                 _TEMPLATE = KernelTemplate()
-            except TemplateUnavailable as problem:
-                _BROKEN = str(problem)
-                raise
+            _TEMPLATE.wait_until_ready()
+        except (OSError, TemplateUnavailable) as problem:
+            _TEMPLATE = None
+            _BROKEN = str(problem)
+            raise TemplateUnavailable(_BROKEN) from problem
         return _TEMPLATE
 
 
