@@ -169,3 +169,17 @@ def test_kernels_start_cold_when_the_template_cannot(submission, monkeypatch):
     assert forked is None, "expected a cold kernel when the template cannot start"
     assert seen["work"] == ["data.csv"] and seen["uid"] == 1000, seen
     assert warm._BROKEN, "expected the reason kept, so the next kernel does not try again"
+
+
+def test_a_template_whose_folder_has_gone_gives_way_to_a_cold_kernel_then_a_new_one(submission):
+    """As when the temporary folder it was started in is removed under it."""
+    import shutil
+
+    template = warm.this_process_template()
+    shutil.rmtree(template.kernels)
+    seen, forked = look(submission)
+    assert forked is None, "expected a cold kernel while the template's folder is gone"
+    assert seen["work"] == ["data.csv"], seen
+    again, forked = look(submission)
+    assert forked is not None, "expected the next kernel forked again, from a new template"
+    assert warm.this_process_template() is not template, "expected the old template let go"

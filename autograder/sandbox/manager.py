@@ -48,6 +48,7 @@ from .warm import (
     ForkedKernel,
     KernelTemplate,
     TemplateUnavailable,
+    discard_template,
     this_process_template,
 )
 
@@ -111,10 +112,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._isolated = self._decide()
             if self._isolated:
                 self._template = self._warm_template()
-                self._scratch = (
-                    self._template.new_folder()
-                    if self._template
-                    else Path(tempfile.mkdtemp(prefix="aicareer-grade-"))
+                self._scratch = self._template_folder() or Path(
+                    tempfile.mkdtemp(prefix="aicareer-grade-")
                 )
                 # Regular files only, none followed through a link. No caps here: the folder
                 # is nbgrader's copy of a capped intake plus the instructor's own files.
@@ -155,6 +154,19 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.log.warning("Kernels start cold: %s", problem)
             return None
 
+    def _template_folder(self) -> Path | None:
+        """A folder for this kernel under the template's, or None to start cold (the
+        template's folder may have gone, with the temporary folder it was made in)."""
+        if self._template is None:
+            return None
+        try:
+            return self._template.new_folder()
+        except OSError as problem:
+            self.log.warning("Kernels start cold: %s", problem)
+            discard_template(self._template)
+            self._template = None
+            return None
+
     def boot_settings(self, forked: bool = False) -> BootSettings:
         """What ``boot.py`` is told about this kernel's limits and folders (``forked``:
         as the kernel's sandbox sees its socket folder after a fork)."""
@@ -192,6 +204,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 # The same folders serve a cold start: this kernel, and this manager's
                 # later ones, start cold.
                 self.log.warning("Starting the kernel cold: %s", problem)
+                discard_template(self._template)  # the next kernel tries a new one
                 self._template = None
         await super()._async_launch_kernel(kernel_cmd, **kw)
         process = getattr(self.provisioner, "process", None)

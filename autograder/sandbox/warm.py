@@ -294,6 +294,16 @@ def this_process_template() -> KernelTemplate:
         return _TEMPLATE
 
 
+def discard_template(template: KernelTemplate) -> None:
+    """Let go of a template that failed to fork a kernel: if it is this process's, the
+    next kernel starts a new one."""
+    global _TEMPLATE
+    with _GUARD:
+        if _TEMPLATE is template:
+            _TEMPLATE = None
+    template.close()
+
+
 def close_this_process_template() -> None:
     """Stop this process's template, if one runs (a new one starts on next use)."""
     global _TEMPLATE
