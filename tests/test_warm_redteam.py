@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
+import select
 import uuid
 from pathlib import Path
 
@@ -290,4 +293,66 @@ def test_a_kernel_cannot_lower_the_graders_scheduling_priority(submission):
     assert after == before, (
         f"expected the grader's autogroup untouched ({before!r}); the kernel said {said} "
         f"and it is now {after!r}"
+    )
+
+
+def test_a_kernel_cannot_type_into_or_write_on_the_graders_terminal(submission, tmp_path):
+    """The grader graded from a terminal: kernels share its session, so /dev/tty is that
+    terminal (TIOCSTI types into the instructor's shell; escape sequences reach it raw)."""
+    mark = f"typed-by-a-kernel-{uuid.uuid4().hex[:8]}"
+    reach = (
+        "import fcntl, json, os, termios\n"
+        "said = {}\n"
+        "try:\n"
+        "    tty = os.open('/dev/tty', os.O_RDWR)\n"
+        "    os.write(tty, b'\\x1b]0;title-set-by-a-kernel\\x07')\n"
+        "    said['wrote'] = True\n"
+        f"    for byte in b'{mark}\\n':\n"
+        "        fcntl.ioctl(tty, termios.TIOCSTI, bytes([byte]))\n"
+        "    said['typed'] = True\n"
+        "except OSError as problem:\n"
+        "    said['refused'] = str(problem)\n"
+        "print('SAID ' + json.dumps(said))\n"
+    )
+    report = tmp_path / "from-the-terminal.json"
+
+    async def scenario():
+        kernel = await Kernel.start(submission)
+        try:
+            return await kernel.run(reach)
+        finally:
+            await kernel.stop()
+
+    child, terminal = pty.fork()
+    if child == 0:  # the grader, with the pseudo-terminal as its controlling terminal
+        try:
+            said = asyncio.run(scenario())
+            ready, _, _ = select.select([0], [], [], 2)
+            typed = os.read(0, 4096).decode(errors="replace") if ready else ""
+            report.write_text(json.dumps({"said": said, "typed": typed}))
+        finally:
+            os._exit(0)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([terminal], [], [], RUN_SECONDS)
+        if not ready:
+            break
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child has ended and closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.waitpid(child, 0)
+    os.close(terminal)
+    assert report.exists(), f"expected the graded child to report, the terminal showed {shown!r}"
+    result = json.loads(report.read_text())
+    assert mark not in result["typed"], (
+        f"expected nothing typed into the grader's terminal, it read {result['typed']!r} "
+        f"(the kernel said {result['said']})"
+    )
+    assert b"title-set-by-a-kernel" not in shown, (
+        "expected no escape sequence of the kernel's on the grader's terminal, got "
+        f"{shown[-200:]!r}"
     )
