@@ -331,6 +331,7 @@ def test_a_kernel_cannot_type_into_or_write_on_the_graders_terminal(submission, 
             typed = os.read(0, 4096).decode(errors="replace") if ready else ""
             report.write_text(json.dumps({"said": said, "typed": typed}))
         finally:
+            warm.close_this_process_template()  # its folder goes with it
             os._exit(0)
     shown = b""
     while True:
