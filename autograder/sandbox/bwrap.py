@@ -152,6 +152,9 @@ def _sandbox(
         bwrap or shutil.which("bwrap") or "bwrap",
         "--unshare-all",
         "--die-with-parent",
+        # A session of its own: no way to the grader's terminal (TIOCSTI), and a
+        # scheduling group of its own, so renicing it touches nothing of the grader's.
+        "--new-session",
         "--cap-drop",
         "ALL",
         "--uid",

@@ -76,6 +76,7 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
@@ -83,6 +84,10 @@ MS_REMOUNT = 0x20
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
+# statvfs's flags with the same values as mount's: nosuid, nodev, noexec and the atime ones.
+KEPT_MOUNT_FLAGS = 0x2 | 0x4 | 0x8 | 0x400 | 0x800 | 0x1000
+SIOCSIFFLAGS = 0x8914
+IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x1, 0x8, 0x40
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
@@ -137,6 +142,7 @@ def enter_new_namespaces() -> None:
     """
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+    flags |= CLONE_NEWNET  # no socket, abstract or on loopback, between kernels
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
     for name, text in (
         ("setgroups", "deny"),
@@ -147,6 +153,24 @@ def enter_new_namespaces() -> None:
             mapping.write(text)
     # Nothing mounted from here on may show in the template's namespace.
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _loopback_up()
+
+
+def _loopback_up() -> None:
+    """Bring the new network namespace's loopback up, as bubblewrap does for a cold kernel."""
+    import fcntl
+    import struct
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING
+        fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags))
+
+
+def _read_only(path: str) -> None:
+    """Remount ``path`` read-only for this namespace, keeping the flags it has (a mount
+    inherited from the template's namespace is locked: its flags may only be added to)."""
+    kept = os.statvfs(path).f_flag & KEPT_MOUNT_FLAGS
+    _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | kept)
 
 
 def mount_kernel_folders(folder: str, kept: list[str], home_bytes: int, tmp_bytes: int) -> None:
@@ -168,6 +192,11 @@ def mount_kernel_folders(folder: str, kept: list[str], home_bytes: int, tmp_byte
     _tmpfs(HOME, home_bytes, "0755")
     if os.path.isdir("/dev/shm"):
         _tmpfs("/dev/shm", tmp_bytes, "1777")
+    # The template's root and /dev are one tmpfs each, shared by every kernel it forks:
+    # read-only here, so no kernel can leave a file (say, IPython's startup config) for
+    # the next. Home, /tmp, /dev/shm and the socket folder are mounts of their own.
+    _read_only("/")
+    _read_only("/dev")
 
 
 class _CapHeader(ctypes.Structure):
@@ -248,6 +277,9 @@ def supervisor(request: dict, kill_fd: int, life_fd: int) -> int:
             _null_stdio()
             drop_capabilities()
             boot.apply_limits(settings)
+            # Dumpable again (the supervisor is not), so that the supervisor can measure
+            # the kernel's memory exactly; its /proc files are then its user's, but only
+            # its own sandbox can name it.
             _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
             run_kernel(request)
         finally:
@@ -270,6 +302,7 @@ def launch(request: dict, kill_fd: int, life_fd: int) -> None:
     try:
         _close_all_but({kill_fd, life_fd})
         _null_stdio()
+        os.setsid()  # a session of its own: no terminal, and its own scheduling group
         enter_new_namespaces()
         mount_kernel_folders(
             request["folder"], request["kept"], request["home_bytes"], request["tmp_bytes"]
@@ -367,6 +400,9 @@ def main(argv: list[str]) -> int:
     control = socket.socket(fileno=int(argv[1]))
     settings = json.loads(control.recv(1 << 16))
     missing = preload()
+    # Not dumpable: its /proc files (oom_score_adj, say), which every kernel can see, are
+    # then no kernel's to write, and it cannot be traced.
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     problem = _can_fork_sandboxes(settings["probe_folder"], settings["kept"])
     threads = threading.active_count()
     if threads != 1:  # forking a process with threads could copy a held lock

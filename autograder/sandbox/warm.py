@@ -166,7 +166,10 @@ class KernelTemplate:
         self.missing = hello.get("missing", [])
 
     def alive(self) -> bool:
-        """Whether the template still runs."""
+        """Whether the template still runs, with its folder (which goes with the
+        temporary folder it was made in)."""
+        if not self.kernels.is_dir():
+            return False
         if os.getpid() == self.owner:
             return self.process.poll() is None
         # A worker that inherited the template: nothing comes back on the shared socket
