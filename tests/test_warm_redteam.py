@@ -170,6 +170,19 @@ def test_kernels_running_at_once_cannot_reach_each_other_over_sockets(submission
     )
 
 
+def run_with_note(submission: Path, code: str, **start) -> tuple[dict | None, str]:
+    """What ``code`` said in a fresh kernel, and the limit note its sandbox left."""
+
+    async def scenario():
+        kernel = await Kernel.start(submission, **start)
+        try:
+            return await kernel.run(code), kernel.manager.limit_note()
+        finally:
+            await kernel.stop()
+
+    return asyncio.run(scenario())
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known gap, cold kernels too: memory held in memfd files that are never mapped is not counted (the fix is a memory cgroup per sandbox, or counting files held open)",
@@ -191,14 +204,7 @@ def test_memory_held_in_memfd_files_counts_toward_the_memory_limit(submission):
         "print('SAID ' + json.dumps({'held_mb': len(_held) * 48}))\n"
     )
 
-    async def scenario():
-        kernel = await Kernel.start(submission, memory_mb=limit_mb)
-        try:
-            return await kernel.run(hoard), kernel.manager.limit_note()
-        finally:
-            await kernel.stop()
-
-    said, note = asyncio.run(scenario())
+    said, note = run_with_note(submission, hoard, memory_mb=limit_mb)
     assert said is None or said["held_mb"] <= limit_mb, (
         f"expected the kernel stopped at {limit_mb} MiB, but it held {said} (note: {note!r})"
     )
@@ -222,14 +228,7 @@ def test_unnamed_files_in_the_socket_folder_count_toward_its_cap(submission):
         "print('SAID ' + json.dumps({'held_bytes': held}))\n"
     )
 
-    async def scenario():
-        kernel = await Kernel.start(submission)
-        try:
-            return await kernel.run(fill), kernel.manager.limit_note()
-        finally:
-            await kernel.stop()
-
-    said, note = asyncio.run(scenario())
+    said, note = run_with_note(submission, fill)
     assert said is None or said["held_bytes"] <= 1 << 20, (
         f"expected the kernel stopped past 1 MiB in its socket folder, got {said} (note {note!r})"
     )
