@@ -394,3 +394,26 @@ def test_a_notebook_of_too_many_cells_is_refused_before_nbgrader_parses_it(cours
     refusal = intake.refusal_of(f"{ASSIGNMENT}.ipynb")
     assert refusal is not None and refusal.too_large and "1,001 cells" in refusal.reason, refusal
     assert not (into / f"{ASSIGNMENT}.ipynb").exists()
+
+
+def test_a_print_flushed_in_pieces_is_one_output_in_the_graded_notebook():
+    from nbformat.v4 import new_code_cell, new_output
+
+    from autograder.preprocessors.execute import _join_adjacent_streams
+
+    cell = new_code_cell("print(1, 'a')")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="1"),
+        new_output("stream", name="stdout", text=" a\n"),
+        new_output("stream", name="stderr", text="warning\n"),
+        new_output("execute_result", data={"text/plain": "3"}, execution_count=1),
+        new_output("stream", name="stdout", text="after\n"),
+    ]
+    _join_adjacent_streams(cell)
+    shown = [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs]
+    assert shown == [
+        ("stream", "stdout", "1 a\n"),
+        ("stream", "stderr", "warning\n"),
+        ("execute_result", None, None),
+        ("stream", "stdout", "after\n"),
+    ], f"expected only the pieces in a row joined, got {shown}"

@@ -53,6 +53,27 @@ def _sizes(msg: dict) -> tuple[int, int]:
     return text, images
 
 
+def _join_adjacent_streams(cell) -> None:
+    """One output for each run of stream outputs of the same name in a row. nbclient joins
+    them when a cell ends normally, but not when a restart or a late message got in the
+    way; how a kernel happened to flush a print must not change the graded notebook."""
+    outputs = cell.get("outputs") if cell.get("cell_type") == "code" else None
+    if not outputs:
+        return
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream" == previous.get("output_type")
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = str(previous.get("text", "")) + str(output.get("text", ""))
+        else:
+            joined.append(output)
+    cell.outputs = joined
+
+
 def _timed_out(cell) -> bool:
     return any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
 
@@ -98,6 +119,8 @@ class GuardedExecute(Execute):
         finally:
             # Written whatever happened, over anything the learner put under this key.
             nb.metadata[kernel_probe.METADATA_KEY] = self._probe_record.as_metadata()
+            for cell in nb.cells:
+                _join_adjacent_streams(cell)
         return nb, resources
 
     def _get_timeout(self, cell):
