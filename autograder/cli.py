@@ -16,16 +16,16 @@ import sys
 import time
 from pathlib import Path
 
-from . import gradebook
-from .grading import cluster
-from .grading.class_grades import ClassGrades, grade_class
 from .grading.collect import DEFAULT_PATTERN, collect
 from .guards.text import one_line
-from .learner_check import check_workspace
 from .options import DEFAULT_WORKERS, GradingOptions, Isolation
-from .release import ReleaseRefused, release
-from .reports import class_page, grade_records, lms
-from .sandbox import describe, isolation_problem
+from .reports import lms
+from .sandbox import describe, isolation_problem, trust_probe
+from .sandbox.warm import close_this_process_template, start_shared_template, template_works
+
+# nbgrader, matplotlib and the grading machinery take a second or more to import; each
+# command imports what it needs when it runs, so that ``grade`` can start its warm
+# template first and let the two overlap.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("Grading your assignments with the full tests (your files are not changed)...")
         start = time.perf_counter()
-        results = check_workspace(args.course, workspace)
+        from . import learner_check
+
+        results = learner_check.check_workspace(args.course, workspace)
         for result in results:
             print(f"  {one_line(result.line())}")
             if result.feedback:
@@ -215,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return grade_command(args.course, args.assignment, options)
 
     if args.command == "release":
+        from .release import ReleaseRefused, release
+
         print("Checking the assignments in a scratch copy of the course...")
         try:
             result = release(args.course, args.assignments or None)
@@ -233,6 +237,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
     """Grade a class with a progress bar, then say what happened; returns the exit status."""
+    warm = not options.scheduler and options.isolation is not Isolation.OFF and options.warm_kernels
+    if warm:
+        # Its imports run while this process makes its own, below.
+        start_shared_template()
+    try:
+        return _grade_command(course, assignment, options, warm)
+    finally:
+        close_this_process_template()
+
+
+def _grade_command(course: Path, assignment: str, options: GradingOptions, warm: bool) -> int:
+    from .grading import cluster
+    from .grading.class_grades import grade_class
+
+    if warm and template_works():
+        # The template started in the sandbox and imported the kernel and the course
+        # there: the proof the sandbox probe would have run a kernel to find.
+        trust_probe(None)
     if options.scheduler:
         problem = cluster.refusal(options)
         if problem:
@@ -264,7 +286,7 @@ def grade_command(course: Path, assignment: str, options: GradingOptions) -> int
     return 0
 
 
-def print_summary(result: ClassGrades) -> None:
+def print_summary(result) -> None:
     """The lines an instructor reads after grading: counts, where things are, who to look at."""
     print(
         f"Graded {len(result.rows)} submissions of {result.assignment}: "
@@ -297,6 +319,9 @@ DB_HELP = (
 def current_grades(course: Path, db_url: str | None, only: list[str] | None = None) -> dict:
     """The grade rows of every graded assignment (or ``only``), with today's scores from the
     gradebook; prints a note for each assignment with marks still to give by hand."""
+    from . import gradebook
+    from .reports import grade_records
+
     db = gradebook.gradebook_url(Path(course).resolve(), db_url)
     grades = grade_records.with_current_scores(grade_records.graded_assignments(course, only), db)
     for assignment in grades:
@@ -321,6 +346,8 @@ def class_command(course: Path, roster_file: Path | None, db_url: str | None = N
     if not grades:
         print(f"No graded assignment in {Path(course).resolve() / 'reports'}: run grade first.")
         return 1
+    from .reports import class_page
+
     if roster is None:
         roster = sorted({str(row["student"]) for rows in grades.values() for row in rows})
     table = class_page.class_table(grades, roster)

@@ -168,6 +168,7 @@ def test_check_command_prints_each_module_then_how_long_it_took(tmp_path, monkey
     """The check command prints one line per result as check_workspace gives them, the
     feedback page under a graded one, and a last line with the count and the seconds."""
     import autograder.cli as cli
+    import autograder.learner_check as learner_check
 
     (tmp_path / "assignments").mkdir()
     page = tmp_path / "feedback" / f"{ASSIGNMENT}.html"
@@ -175,7 +176,7 @@ def test_check_command_prints_each_module_then_how_long_it_took(tmp_path, monkey
         ModuleCheck("01-three-steps", 0.0, 13.0, 4.0, NOT_STARTED, "", None),
         ModuleCheck(ASSIGNMENT, 16.0, 16.0, 4.0, "ok", "", page),
     ]
-    monkeypatch.setattr(cli, "check_workspace", lambda repo, workspace: results)
+    monkeypatch.setattr(learner_check, "check_workspace", lambda repo, workspace: results)
     assert cli.main(["--course", str(ROOT), "check", "--workspace", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:4] == [

@@ -9,6 +9,7 @@ any other executor with the same ``submit`` can be passed in instead. With
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -51,6 +52,9 @@ class LocalPool(ProcessPoolExecutor):
                 this_process_template()  # ready before the workers are forked
             except TemplateUnavailable:
                 pass  # each kernel starts cold; the manager says so
+        # Frozen before the fork, the imported modules' objects are never walked by a
+        # worker's collections (nor copied for them): each worker makes its own garbage.
+        gc.freeze()
         super().__init__(
             max_workers=options.workers,
             mp_context=multiprocessing.get_context("fork"),

@@ -35,6 +35,7 @@ from ..options import GradingOptions
 from ..sandbox import trust_probe
 from . import statuses
 from .outcomes import Outcome, Submission
+from .shared_engine import share_engines
 
 # One NbGraderAPI per worker process and run, keyed by what configured it.
 _APIS: dict[tuple, object] = {}
@@ -55,6 +56,10 @@ def load_api(course: Path, options: GradingOptions | None = None):
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
+    # nbconvert validates the whole notebook after every preprocessor by default (about
+    # twenty times a submission). Once, after the last step of each conversion, still
+    # refuses a notebook a step made invalid; it only no longer names the step.
+    config.NotebookExporter.optimistic_validation = True
     options = options or GradingOptions()
     if options.cell_timeout:
         config.Execute.timeout = options.cell_timeout
@@ -90,6 +95,7 @@ def prepare_process(course: str, sandbox_problem: str | None) -> None:
         os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(course)
     trust_probe(sandbox_problem)
+    share_engines()
 
 
 def _api(course: str, options: GradingOptions, sandbox_problem: str | None):

@@ -31,6 +31,7 @@ only to warm them up.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import random
@@ -339,6 +340,28 @@ def preload() -> list[str]:
     return missing
 
 
+def warm_tracebacks() -> None:
+    """Format one error of the template's own as a kernel's shell formats a cell's.
+
+    IPython imports stack_data, builds its colour theme's styles and maps every module to
+    its file the first time it shows a traceback. Every graded kernel shows several (the
+    grader's canary, failed tests), so that first time is paid here, once, instead of in
+    each kernel. No learner code runs: the error comes from a line compiled here.
+    """
+    try:
+        from IPython.core import ultratb
+
+        failing = compile("raise ValueError('warming up')\n", "<aicareer-warm-up>", "exec")
+        try:
+            exec(failing, {})
+        except ValueError:
+            # The shell's own handler: the default mode and colour theme of a kernel.
+            handler = ultratb.AutoFormattedTB(mode="Context", theme_name="neutral", tb_offset=0)
+            handler.structured_traceback(*sys.exc_info())
+    except Exception:  # noqa: BLE001 - only a saving: each kernel then does it itself
+        pass
+
+
 def _can_fork_sandboxes(probe_folder: str, kept: list[str]) -> str:
     """'' if a child can build a kernel's sandbox here, else why not."""
     read, write = os.pipe()
@@ -400,6 +423,7 @@ def main(argv: list[str]) -> int:
     control = socket.socket(fileno=int(argv[1]))
     settings = json.loads(control.recv(1 << 16))
     missing = preload()
+    warm_tracebacks()
     # Not dumpable: its /proc files (oom_score_adj, say), which every kernel can see, are
     # then no kernel's to write, and it cannot be traced.
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -410,6 +434,9 @@ def main(argv: list[str]) -> int:
     control.send(json.dumps({"ready": True, "problem": problem, "missing": missing}).encode())
     if problem:
         return 1
+    # What the imports made lives as long as any kernel: frozen, a kernel's collections
+    # never walk it (and never touch its pages, which stay shared with the template).
+    gc.freeze()
     serve(control)
     return 0
 

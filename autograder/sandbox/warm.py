@@ -297,6 +297,18 @@ def this_process_template() -> KernelTemplate:
         return _TEMPLATE
 
 
+def template_works() -> bool:
+    """Whether this process's template is ready, having imported the kernel (ipykernel)
+    and the course's package in its sandbox: what the sandbox probe
+    (:func:`autograder.sandbox.probe.isolation_problem`) starts a Python to find out.
+    Waits for a template that is still starting; False if it could not start."""
+    try:
+        template = this_process_template()
+    except TemplateUnavailable:
+        return False
+    return not {"ipykernel", "aicareer"} & set(template.missing or ())
+
+
 def discard_template(template: KernelTemplate) -> None:
     """Let go of a template that failed to fork a kernel: if it is this process's, the
     next kernel starts a new one."""
