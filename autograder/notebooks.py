@@ -3,6 +3,8 @@ notebook, and the rules for what a cell is, built on nbgrader's own predicates."
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import nbformat
@@ -24,11 +26,21 @@ __all__ = [
 
 
 def load_notebook(path: Path):
-    """A notebook as nbformat version 4, without schema validation.
+    """A notebook as nbformat version 4, without schema validation, to read, never to
+    change: while the file stays as it was, every caller gets the same object.
 
     Validating costs tens of milliseconds per notebook, and the grader reads several per
     submission only to look at cells and outputs; nbgrader has validated them already.
+    Parsing is most of the rest: the statuses, the trusted scoring and the report each
+    read the same graded notebook, and every submission reads the same source notebook.
     """
+    status = os.stat(path)
+    return _parsed(str(path), (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, identity: tuple):
+    # ``identity`` is part of the cache key only: a file written again is read again.
     return nbformat.convert(nbformat.reader.reads(Path(path).read_text(encoding="utf-8")), 4)
 
 

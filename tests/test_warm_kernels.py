@@ -186,3 +186,36 @@ def test_a_template_whose_folder_has_gone_is_replaced_by_a_new_one(submission):
     assert forked is not None, "expected the kernel forked from a new template"
     assert warm.this_process_template() is not template, "expected the old template let go"
     assert seen["work"] == ["data.csv"], seen
+
+
+def test_a_forked_kernel_starts_with_the_templates_work_done_and_frozen(submission):
+    """The template formats one traceback of its own and freezes what it imported before
+    it forks: a kernel starts with IPython's traceback machinery imported and its objects
+    out of the collector's reach. Neither leaks the template into the learner's view:
+    the kernel's own namespace and files are as a cold kernel's."""
+    code = (
+        "import gc, json, sys\n"
+        "print('LOOK ' + json.dumps({'frozen': gc.get_freeze_count(), "
+        "'stack_data': 'stack_data' in sys.modules, 'names': sorted(k for k in globals() "
+        "if not k.startswith('_') and k not in ('In', 'Out', 'exit', 'quit', 'get_ipython', "
+        "'gc', 'json', 'sys'))}))\n"
+    )
+    seen, forked = look(submission, code)
+    cold, _ = look(submission, code, warm_kernels=False)
+    assert forked is not None, "expected a forked kernel"
+    assert seen["frozen"] > 10_000, f"expected the template's objects frozen, got {seen['frozen']}"
+    assert seen["stack_data"], "expected the traceback machinery imported by the template"
+    assert seen["names"] == cold["names"], (
+        f"expected the namespace of a cold kernel, {cold['names']}, got {seen['names']}"
+    )
+
+
+def test_template_works_vouches_for_the_sandbox_only_when_it_serves(monkeypatch):
+    """``grade`` skips the sandbox probe when its template started in the sandbox with
+    the kernel and the course imported, and never when the template could not start."""
+    assert warm.template_works(), "expected the template of this machine to serve"
+    monkeypatch.setattr(warm, "_TEMPLATE", None)
+    monkeypatch.setattr(warm, "_BROKEN", "")
+    monkeypatch.setattr(warm, "template_command", lambda *args, **kw: ["false"])
+    monkeypatch.setattr(warm, "STARTUP_SECONDS", 5)
+    assert not warm.template_works(), "expected no vouching from a template that failed"

@@ -8,8 +8,9 @@ that was a fifth of its work.
 
 :func:`share_engines` makes every gradebook this process opens afterwards share one
 engine per database URL. The first gradebook of a URL is built by nbgrader exactly as
-before, creating the tables if they are missing; later ones take its engine, open a
-session of their own and check the course row, as nbgrader's do. Closing a gradebook
+before, creating the tables if they are missing; later ones take its engine and open a
+session of their own; the course's row, which nbgrader makes if it is missing, is looked
+for once per engine and course. Closing a gradebook
 closes its connections as before (no connection outlives its gradebook, so none can go
 stale), but the engine and its compiled queries stay for the next one.
 """
@@ -28,6 +29,7 @@ _lock = threading.Lock()
 # Keyed by process, so that nothing is shared across a fork, and for SQLite by the
 # database file itself, so that a gradebook made again at the same path gets its tables.
 _engines: dict[tuple, object] = {}
+_courses_made: set[tuple] = set()  # (engine key, course id) whose row exists
 
 
 def _key(db_url: str) -> tuple:
@@ -52,10 +54,14 @@ class SharedEngineGradebook(_ORIGINAL):
                 super().__init__(db_url, course_id, authenticator)
                 if key[2] is not None or not db_url.startswith("sqlite:///"):
                     _engines[key] = self.engine
+                    _courses_made.add((key, course_id))
                 return
         self.engine = engine
         self.db = scoped_session(sessionmaker(autoflush=True, bind=engine, future=True))
-        self.check_course(course_id=course_id)
+        if (key, course_id) not in _courses_made:
+            # nbgrader makes the course's row if it is missing; once made, it stays.
+            self.check_course(course_id=course_id)
+            _courses_made.add((key, course_id))
         self.course_id = course_id
         self.authenticator = authenticator
 

@@ -40,6 +40,10 @@ IPC_MOST_BYTES = 1 << 20
 # nbgrader's markers that tell a kernel it is being graded or validated: the only names of
 # the grader's environment a kernel is given.
 PASSED_ON_NAMES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")
+# What a forked kernel's supervisor writes into its life pipe (template.py), and the
+# grader reads (warm.py): the kernel is running, or why not.
+KERNEL_READY = b"R"
+KERNEL_FAILED = b"E"
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,7 @@ KEEP = "/opt/aicareer/keep"
 IPC = "/opt/aicareer/ipc"
 CONNECTION_FILE = f"{IPC}/connection.json"
 HOME = "/home/learner"
-# What the supervisor writes into the life pipe: the kernel is running, or why not.
-READY = b"R"
-FAILED = b"E"
+READY, FAILED = boot.KERNEL_READY, boot.KERNEL_FAILED
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

@@ -30,13 +30,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .boot import KERNEL_FAILED as FAILED
+from .boot import KERNEL_READY as READY
 from .boot import PASSED_ON_NAMES
 from .bwrap import INSIDE, TMP_MB, MiB, kept_python_folders, matplotlib_cache, template_command
 
 STARTUP_SECONDS = 120  # for the template's imports, on a busy machine
 REPLY_SECONDS = 10  # for the template's answer to one request, and the kernel's first sign
-READY = b"R"
-FAILED = b"E"
 INSIDE_IPC = f"{INSIDE}/ipc"
 
 
@@ -157,7 +157,7 @@ class KernelTemplate:
         grader can do its own imports meanwhile.)"""
         if self.missing is not None:
             return
-        hello = self._receive(STARTUP_SECONDS)
+        hello = _receive(self._control, STARTUP_SECONDS)
         shutil.rmtree(self._probe, ignore_errors=True)
         if hello is None or hello.get("problem"):
             why = (hello or {}).get("problem") or self._last_words()
@@ -231,9 +231,6 @@ class KernelTemplate:
             said = first[1:].decode("utf-8", "replace") if first.startswith(FAILED) else ""
             raise TemplateUnavailable(f"a forked kernel did not start: {said or 'no answer'}")
         return kernel
-
-    def _receive(self, seconds: float) -> dict | None:
-        return _receive(self._control, seconds)
 
     def _last_words(self) -> str:
         try:
