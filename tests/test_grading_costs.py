@@ -108,3 +108,52 @@ def test_the_command_line_imports_no_grading_machinery_before_a_command_runs():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout) == [], f"expected none imported, got {done.stdout.strip()}"
+
+
+class _LaggingKernel:
+    """Channels of a kernel that took longer than a second to start: its first reply
+    comes while the client's second request is already on its way."""
+
+    def __init__(self):
+        self.requests = []
+        self.replies = []
+
+    def ask(self):
+        self.requests.append(f"request-{len(self.requests) + 1}")
+        if len(self.requests) >= 2:  # started now: answers every request, in order
+            self.replies.append(self.requests[len(self.replies)])
+        return self.requests[-1]
+
+    async def shell(self, timeout=None):
+        from queue import Empty
+
+        if not self.replies:
+            raise Empty
+        return {"msg_type": "kernel_info_reply", "parent_header": {"msg_id": self.replies.pop(0)}}
+
+    async def iopub(self, timeout=None):
+        return {"msg_type": "status", "content": {"execution_state": "idle"}}
+
+
+def test_the_kernel_client_is_ready_when_a_slow_kernel_answers_late():
+    """The reply to the first request arrives after the second was sent: the client must
+    take it, not wait one reply behind until its timeout (a stall a cold kernel under load
+    once caused for every worker at once)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from autograder.sandbox.client import PromptClient
+
+    kernel = _LaggingKernel()
+    client = PromptClient()
+    client.kernel_info = kernel.ask
+    client._shell_channel = SimpleNamespace(get_msg=kernel.shell)
+    client._iopub_channel = SimpleNamespace(get_msg=kernel.iopub)
+    client._handle_kernel_info_reply = lambda reply: None
+
+    async def alive():
+        return True
+
+    client._async_is_alive = alive
+    asyncio.run(client.wait_for_ready(timeout=3))
+    assert len(kernel.requests) <= 3, f"expected ready within 3 requests, asked {kernel.requests}"

@@ -26,13 +26,17 @@ class PromptClient(AsyncKernelClient):
         """Return once the kernel answers on the shell channel and IOPub; raise
         RuntimeError if it dies first or does not answer within ``timeout`` seconds."""
         deadline = time.monotonic() + (timeout if timeout is not None else math.inf)
+        # Every request asked so far counts: a kernel slower than a second to start answers
+        # the first request while the second is on its way, and matching only the latest
+        # would stay one reply behind for good (a grader stalled until its timeout).
+        asked = set()
         while True:
-            asked = self.kernel_info()
+            asked.add(self.kernel_info())
             try:
                 reply = await self.shell_channel.get_msg(timeout=1)
             except Empty:
                 reply = None
-            if reply and reply.get("parent_header", {}).get("msg_id") == asked:
+            if reply and reply.get("parent_header", {}).get("msg_id") in asked:
                 try:
                     # Any message proves IOPub is subscribed (the status of our request).
                     await self.iopub_channel.get_msg(timeout=IOPUB_SIGN_SECONDS)
