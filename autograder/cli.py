@@ -20,7 +20,7 @@ from .grading.collect import DEFAULT_PATTERN, collect
 from .guards.text import one_line
 from .options import DEFAULT_WORKERS, GradingOptions, Isolation
 from .reports import lms
-from .sandbox import describe, isolation_problem, trust_probe
+from .sandbox import describe, isolation_problem, probed, trust_probe
 from .sandbox.warm import close_this_process_template, start_shared_template, template_works
 
 # nbgrader, matplotlib and the grading machinery take a second or more to import; each
@@ -251,9 +251,10 @@ def _grade_command(course: Path, assignment: str, options: GradingOptions, warm:
     from .grading import cluster
     from .grading.class_grades import grade_class
 
-    if warm and template_works():
+    if warm and not probed() and template_works():
         # The template started in the sandbox and imported the kernel and the course
-        # there: the proof the sandbox probe would have run a kernel to find.
+        # there: the proof the sandbox probe would have run a kernel to find. (A problem
+        # this process already found stands.)
         trust_probe(None)
     if options.scheduler:
         problem = cluster.refusal(options)

@@ -219,3 +219,20 @@ def test_template_works_vouches_for_the_sandbox_only_when_it_serves(monkeypatch)
     monkeypatch.setattr(warm, "template_command", lambda *args, **kw: ["false"])
     monkeypatch.setattr(warm, "STARTUP_SECONDS", 5)
     assert not warm.template_works(), "expected no vouching from a template that failed"
+
+
+def test_grade_trusts_a_working_template_instead_of_probing_the_sandbox(tmp_path, monkeypatch):
+    """With a template serving, ``grade`` starts no probe of its own; the class here has
+    no submissions, so the command stops after deciding how kernels run."""
+    from autograder.cli import grade_command
+    from autograder.options import GradingOptions
+    from autograder.sandbox import probe
+
+    def no_probe():
+        raise AssertionError("expected no sandbox probe while the template serves")
+
+    monkeypatch.delitem(probe._PROBED, "problem", raising=False)
+    monkeypatch.setattr(probe, "_probe", no_probe)
+    (tmp_path / "submitted").mkdir()
+    assert grade_command(tmp_path, "07-job-search", GradingOptions(isolation="on")) == 1
+    assert probe._PROBED.get("problem", "unset") is None, "expected the template's word kept"

@@ -23,6 +23,11 @@ def trust_probe(problem: str | None) -> None:
     _PROBED["problem"] = problem
 
 
+def probed() -> bool:
+    """Whether this process already knows if kernels can be isolated (probed, or told)."""
+    return "problem" in _PROBED
+
+
 def isolation_problem() -> str | None:
     """Why kernels cannot be isolated on this machine, or None if they can (checked once
     per process; see :func:`_probe`)."""
