@@ -15,13 +15,17 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .grading.collect import DEFAULT_PATTERN, collect
 from .guards.text import one_line
 from .options import DEFAULT_WORKERS, GradingOptions, Isolation
 from .reports import lms
-from .sandbox import describe, isolation_problem, probed, trust_probe
-from .sandbox.warm import close_this_process_template, start_shared_template, template_works
+from .sandbox import describe, isolation_problem
+from .sandbox.warm import close_this_process_template, start_shared_template
+
+if TYPE_CHECKING:
+    from .grading.class_grades import ClassGrades
 
 # nbgrader, matplotlib and the grading machinery take a second or more to import; each
 # command imports what it needs when it runs, so that ``grade`` can start its warm
@@ -237,25 +241,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
     """Grade a class with a progress bar, then say what happened; returns the exit status."""
-    warm = not options.scheduler and options.isolation is not Isolation.OFF and options.warm_kernels
-    if warm:
-        # Its imports run while this process makes its own, below.
+    if not options.scheduler and options.isolation is not Isolation.OFF and options.warm_kernels:
+        # Its imports run while this process makes its own, below; once it serves, it
+        # also answers whether kernels can be isolated here (isolation_problem).
         start_shared_template()
     try:
-        return _grade_command(course, assignment, options, warm)
+        return _grade_command(course, assignment, options)
     finally:
         close_this_process_template()
 
 
-def _grade_command(course: Path, assignment: str, options: GradingOptions, warm: bool) -> int:
+def _grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
     from .grading import cluster
     from .grading.class_grades import grade_class
 
-    if warm and not probed() and template_works():
-        # The template started in the sandbox and imported the kernel and the course
-        # there: the proof the sandbox probe would have run a kernel to find. (A problem
-        # this process already found stands.)
-        trust_probe(None)
     if options.scheduler:
         problem = cluster.refusal(options)
         if problem:
@@ -287,7 +286,7 @@ def _grade_command(course: Path, assignment: str, options: GradingOptions, warm:
     return 0
 
 
-def print_summary(result) -> None:
+def print_summary(result: ClassGrades) -> None:
     """The lines an instructor reads after grading: counts, where things are, who to look at."""
     print(
         f"Graded {len(result.rows)} submissions of {result.assignment}: "

@@ -210,15 +210,18 @@ def test_a_forked_kernel_starts_with_the_templates_work_done_and_frozen(submissi
     )
 
 
-def test_template_works_vouches_for_the_sandbox_only_when_it_serves(monkeypatch):
-    """``grade`` skips the sandbox probe when its template started in the sandbox with
-    the kernel and the course imported, and never when the template could not start."""
-    assert warm.template_works(), "expected the template of this machine to serve"
+def test_a_started_template_vouches_for_the_sandbox_only_when_it_serves(monkeypatch):
+    """``isolation_problem`` takes a serving template's word instead of starting a probe,
+    and never that of a template that could not start, or of none at all."""
+    warm.this_process_template()
+    assert warm.started_template_works(), "expected the template of this machine to serve"
     monkeypatch.setattr(warm, "_TEMPLATE", None)
     monkeypatch.setattr(warm, "_BROKEN", "")
+    assert not warm.started_template_works(), "expected no word when no template was started"
     monkeypatch.setattr(warm, "template_command", lambda *args, **kw: ["false"])
     monkeypatch.setattr(warm, "STARTUP_SECONDS", 5)
-    assert not warm.template_works(), "expected no vouching from a template that failed"
+    warm.start_shared_template()
+    assert not warm.started_template_works(), "expected no vouching from a template that failed"
 
 
 def test_grade_trusts_a_working_template_instead_of_probing_the_sandbox(tmp_path, monkeypatch):

@@ -9,10 +9,10 @@ that was a fifth of its work.
 :func:`share_engines` makes every gradebook this process opens afterwards share one
 engine per database URL. The first gradebook of a URL is built by nbgrader exactly as
 before, creating the tables if they are missing; later ones take its engine and open a
-session of their own; the course's row, which nbgrader makes if it is missing, is looked
-for once per engine and course. Closing a gradebook
-closes its connections as before (no connection outlives its gradebook, so none can go
-stale), but the engine and its compiled queries stay for the next one.
+session of their own. The course's row, which nbgrader makes if it is missing, is looked
+for once per engine and course. Closing a gradebook closes its connections as before (no
+connection outlives its gradebook, so none can go stale), but the engine and its compiled
+queries stay for the next one.
 """
 
 from __future__ import annotations

@@ -3,13 +3,12 @@ bwrap command as a pure function (``bwrap``), the check that isolation works her
 (``probe``) and the first program run inside (``boot``, standard library only)."""
 
 from .manager import LIMIT_NOTE, SandboxedKernelManager
-from .probe import describe, isolation_problem, probed, trust_probe
+from .probe import describe, isolation_problem, trust_probe
 
 __all__ = [
     "LIMIT_NOTE",
     "SandboxedKernelManager",
     "describe",
     "isolation_problem",
-    "probed",
     "trust_probe",
 ]

@@ -23,16 +23,15 @@ def trust_probe(problem: str | None) -> None:
     _PROBED["problem"] = problem
 
 
-def probed() -> bool:
-    """Whether this process already knows if kernels can be isolated (probed, or told)."""
-    return "problem" in _PROBED
-
-
 def isolation_problem() -> str | None:
     """Why kernels cannot be isolated on this machine, or None if they can (checked once
-    per process; see :func:`_probe`)."""
+    per process). A warm template this process has started answers it: it started in the
+    sandbox and imported the kernel and the course there, which is what :func:`_probe`
+    starts a Python to find out. Otherwise, or if the template failed, the probe runs."""
     if "problem" not in _PROBED:
-        _PROBED["problem"] = _probe()
+        from .warm import started_template_works
+
+        _PROBED["problem"] = None if started_template_works() else _probe()
     return _PROBED["problem"]
 
 

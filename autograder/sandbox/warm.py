@@ -294,11 +294,13 @@ def this_process_template() -> KernelTemplate:
         return _TEMPLATE
 
 
-def template_works() -> bool:
-    """Whether this process's template is ready, having imported the kernel (ipykernel)
-    and the course's package in its sandbox: what the sandbox probe
-    (:func:`autograder.sandbox.probe.isolation_problem`) starts a Python to find out.
-    Waits for a template that is still starting; False if it could not start."""
+def started_template_works() -> bool:
+    """Whether a template this process has started (or inherited) is ready, having
+    imported the kernel (ipykernel) and the course's package in its sandbox. Waits for one
+    still starting; False if none was started, or it could not start. Starts none."""
+    with _GUARD:
+        if _TEMPLATE is None:
+            return False
     try:
         template = this_process_template()
     except TemplateUnavailable:
