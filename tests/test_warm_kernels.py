@@ -239,3 +239,37 @@ def test_grade_trusts_a_working_template_instead_of_probing_the_sandbox(tmp_path
     (tmp_path / "submitted").mkdir()
     assert grade_command(tmp_path, "07-job-search", GradingOptions(isolation="on")) == 1
     assert probe._PROBED.get("problem", "unset") is None, "expected the template's word kept"
+
+
+# Starts a template, forks a child that exits the ordinary way (running the exit hooks it
+# inherited), checks the template's folder is still there, and exits without closing it.
+LEAVE_WITHOUT_CLOSING = """
+import os, sys
+from autograder.sandbox import warm
+template = warm.this_process_template()
+child = os.fork()
+if child == 0:
+    sys.exit(0)
+os.waitpid(child, 0)
+print(template.root, template.kernels.is_dir())
+"""
+
+
+def test_a_process_that_exits_without_closing_its_template_leaves_no_folder(tmp_path):
+    """A learner's ``make check`` never closes the template it started; its folder goes
+    when the process exits, and not before, even when a forked child exits first."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LEAVE_WITHOUT_CLOSING],
+        env=dict(os.environ, TMPDIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    folder, kept_after_child = done.stdout.split()
+    assert Path(folder).parent == tmp_path, f"expected the folder in {tmp_path}, got {folder}"
+    assert kept_after_child == "True", "expected the folder kept while its owner still ran"
+    assert not Path(folder).exists(), f"expected {folder} removed at exit, found it"

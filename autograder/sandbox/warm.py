@@ -18,6 +18,7 @@ sandbox, and the *life* pipe reaches end-of-file when the sandbox has ended.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -143,6 +144,11 @@ class KernelTemplate:
                 stdout=self._log,
                 stderr=self._log,
             )
+        except OSError:
+            self._log.close()
+            ours.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         finally:
             theirs.close()
         # Settings go over the socket, not the command line, which a kernel can read in
@@ -150,6 +156,9 @@ class KernelTemplate:
         self._control.send(json.dumps(settings).encode())
         self._probe = probe
         self.missing: list[str] | None = None  # known once ready
+        # A process that exits without closing its template (a learner's `make check`,
+        # a cluster's worker) would leave the folder behind in the temporary folder.
+        atexit.register(self.close)
 
     def wait_until_ready(self) -> None:
         """Wait for the template's imports and its check that it can fork sandboxes;
@@ -245,6 +254,7 @@ class KernelTemplate:
         self._control.close()
         if os.getpid() != self.owner:
             return
+        atexit.unregister(self.close)
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
