@@ -172,6 +172,66 @@ def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
     assert "reflection_interviews" in look, "hand grading still to do is named"
 
 
+def test_answer_cells_left_as_released_say_so_to_a_grader(parallel_run):
+    """nbgrader's comment on an answer cell nobody touched, kept by the one-transaction save."""
+    from nbgrader.api import Gradebook
+
+    course, _ = parallel_run
+    with Gradebook(gradebook.gradebook_url(course)) as book:
+        comments = {
+            student: {
+                c.name: c.auto_comment
+                for c in book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).comments
+            }
+            for student in ("blank", "right")
+        }
+    # The code a learner writes; widget questions keep their answers in the answer sheet,
+    # so their cells stay as released for everyone.
+    for cell in ("classify_move", "stepping_stones", "interview_plan"):
+        assert comments["blank"][cell] == "No response.", comments["blank"]
+        assert comments["right"][cell] is None, comments["right"]
+
+
+def test_a_notebooks_grades_are_saved_in_one_commit(parallel_run, tmp_path):
+    """Every score and comment of a notebook written at once, with the scores it had."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from autograder.preprocessors import SaveAutoGradesStrictly
+
+    course, _ = parallel_run
+    copy = tmp_path / "gradebook.db"
+    shutil.copy(course / "gradebook.db", copy)
+    url = f"sqlite:///{copy}"
+    before = gradebook.scores(url, ASSIGNMENT)["partial"]
+    with Gradebook(url) as book:  # wipe the saved scores, to see them written again
+        for grade in book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "partial").grades:
+            grade.auto_score = None
+        book.db.commit()
+    graded = course / "autograded" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    writes = []
+    resources = {
+        "nbgrader": {
+            "notebook": ASSIGNMENT,
+            "assignment": ASSIGNMENT,
+            "student": "partial",
+            "db_url": url,
+        }
+    }
+
+    def count(session, context):
+        writes.append(session)
+
+    event.listen(Session, "after_flush", count)
+    try:
+        SaveAutoGradesStrictly().preprocess(nbformat.read(graded, as_version=4), resources)
+    finally:
+        event.remove(Session, "after_flush", count)
+    assert len(writes) == 1, f"expected the notebook's scores written at once, got {len(writes)}"
+    assert gradebook.scores(url, ASSIGNMENT)["partial"] == before
+
+
 def test_report_escapes_everything_from_submissions():
     from autograder.reports.page import render
 

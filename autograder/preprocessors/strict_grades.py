@@ -14,6 +14,11 @@ Here a code test cell earns points only from outputs a test cell of ours can pro
 - otherwise (only printed text, or nothing) it earns its full points.
 
 Other cells (written answers, reflections) keep nbgrader's own rule.
+
+nbgrader commits after every graded and every answer cell, and each commit makes SQLite
+sync the database file to disk: about twenty syncs per submission, with the database's
+write lock taken and given back each time while other workers wait for it. Here the
+notebook's grades and comments are written together, in one transaction at its end.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import math
 
 from nbgrader import utils
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.preprocessors import SaveAutoGrades, saveautogrades
 
 ALLOWED_OUTPUTS = ("stream", "execute_result", "error")  # anything else: no points
 
@@ -64,7 +69,25 @@ def strict_grade(cell, log=None) -> tuple[float | None, float]:
 
 
 class SaveAutoGradesStrictly(SaveAutoGrades):
-    """SaveAutoGrades scoring code test cells by :func:`strict_grade`."""
+    """SaveAutoGrades scoring code test cells by :func:`strict_grade`, and saving a
+    notebook's grades in one transaction."""
+
+    def preprocess(self, nb, resources):
+        about = resources["nbgrader"]
+        self.notebook_id = about["notebook"]
+        self.assignment_id = about["assignment"]
+        self.student_id = about["student"]
+        self.db_url = about["db_url"]
+        # Looked up in nbgrader's module when used: a worker shares one engine per
+        # database by replacing the name there (autograder.grading.shared_engine).
+        self.gradebook = saveautogrades.Gradebook(self.db_url)
+        with self.gradebook:
+            # Changes wait in the session until the commit: finding the next cell's row
+            # writes nothing, so the write lock is held only for the commit itself.
+            with self.gradebook.db.no_autoflush:
+                nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
+            self.gradebook.db.commit()
+        return nb, resources
 
     def _add_score(self, cell, resources) -> None:
         grade = self.gradebook.find_grade(
@@ -76,4 +99,14 @@ class SaveAutoGradesStrictly(SaveAutoGrades):
         grade.auto_score, _ = strict_grade(cell, self.log)
         # As nbgrader: a person looks again where they gave a score, or none could be given.
         grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-        self.gradebook.db.commit()
+
+    def _add_comment(self, cell, resources) -> None:
+        comment = self.gradebook.find_comment(
+            cell.metadata["nbgrader"]["grade_id"],
+            self.notebook_id,
+            self.assignment_id,
+            self.student_id,
+        )
+        # As nbgrader: an answer cell left exactly as it was released says so to a grader.
+        untouched = cell.metadata["nbgrader"].get("checksum") == utils.compute_checksum(cell)
+        comment.auto_comment = "No response." if untouched and not utils.is_task(cell) else None
