@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     grade_cmd.add_argument(
         "--due",
         default=None,
-        help="due date, e.g. '2026-11-20 17:00 UTC': the grades then show who was late "
+        help="due date, e.g. '2026-11-20 17:00 UTC' (or +0100, Europe/Paris; UTC if no zone): "
+        "the grades then show who was late "
         "(by timestamp.txt, or the upload time in an LMS zip)",
     )
     grade_cmd.add_argument(
@@ -252,9 +253,21 @@ def grade_command(course: Path, assignment: str, options: GradingOptions) -> int
 
 
 def _grade_command(course: Path, assignment: str, options: GradingOptions) -> int:
+    from .gradebook import read_due_date
     from .grading import cluster
     from .grading.class_grades import grade_class
 
+    if options.due:
+        try:
+            due = read_due_date(options.due)
+        except ValueError as problem:
+            print(
+                f"Cannot read the due date {one_line(options.due, 80)!r}: {problem}",
+                file=sys.stderr,
+            )
+            return 2
+        # Said back in UTC, the way it is kept, so a zone read otherwise than meant shows.
+        print(f"Due: {due:%Y-%m-%d %H:%M} UTC; hand-ins after it are marked late", file=sys.stderr)
     if options.scheduler:
         problem = cluster.refusal(options)
         if problem:
@@ -425,27 +438,42 @@ def export_lms_command(
 
 
 class ProgressBar:
-    """tqdm's bar on stderr, one step per graded submission, naming the last one."""
+    """tqdm's bar on stderr, one step per graded submission, naming the last one; where
+    stderr is not a terminal (a log file, a scheduled job), one line per submission
+    instead, as a bar redrawn with carriage returns makes one unreadable line of a log."""
 
     def __init__(self):
         self._bar = None
+        self._done = 0
 
     def __enter__(self):
         return self
 
     def step(self, outcome, total: int) -> None:
         """Count one finished submission."""
+        student = one_line(outcome.submission.student, 20)
+        status = one_line(outcome.status)
+        self._done += 1
+        if not _is_terminal(sys.stderr):
+            print(f"graded {self._done} of {total}: {student}: {status}", file=sys.stderr)
+            return
         from tqdm import tqdm
 
         if self._bar is None:
             self._bar = tqdm(total=total, unit="submission", file=sys.stderr, leave=True)
-        student = one_line(outcome.submission.student, 20)
-        self._bar.set_postfix_str(f"{student}: {one_line(outcome.status)}")
+        self._bar.set_postfix_str(f"{student}: {status}")
         self._bar.update(1)
 
     def __exit__(self, *exc):
         if self._bar is not None:
             self._bar.close()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ grader opens it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -43,12 +45,51 @@ def gradebook_url(course: Path, db_url: str | None = None) -> str:
     return db_url or f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
 
 
-def set_due_date(db_url: str, assignment: str, due: str) -> None:
-    """Record the assignment's due date (any format nbgrader reads, UTC if no zone)."""
+def read_due_date(due: str) -> datetime:
+    """The moment ``due`` names, in UTC without a zone, as nbgrader keeps due dates.
+
+    A date and time, then optionally a zone: an offset (``+0100``, ``-05:30``) or a name
+    (``UTC``, ``Europe/Paris``); with no zone, UTC. Raises ValueError saying what is wrong.
+    nbgrader's own reading takes a zone name it does not know for UTC without a word, and
+    ``+0100`` for an offset of 100 seconds; both are refused or read right here.
+    """
+    import dateutil.parser
+    import dateutil.tz
     from nbgrader.utils import parse_utc
 
+    words = str(due).split()
+    zone = None
+    if len(words) == 3:
+        offset = re.fullmatch(r"([+-])(\d\d):?(\d\d)", words[2])
+        if offset:
+            sign = -1 if offset[1] == "-" else 1
+            seconds = sign * (int(offset[2]) * 3600 + int(offset[3]) * 60)
+            zone = dateutil.tz.tzoffset(None, seconds)
+        else:
+            zone = dateutil.tz.gettz(words[2]) if not words[2][-1:].isdigit() else None
+            if zone is None:
+                raise ValueError(
+                    f"{words[2]!r} is not a time zone this machine knows; give an offset "
+                    "such as +0100, or a name such as UTC or Europe/Paris"
+                )
+        words = words[:2]
+    try:
+        moment = dateutil.parser.parse(" ".join(words))
+    except (ValueError, OverflowError) as unreadable:
+        raise ValueError(
+            "it is not a date and time; write it like '2026-11-20 17:00 UTC'"
+        ) from unreadable
+    if zone is not None:
+        if moment.tzinfo is not None:
+            raise ValueError("it names two time zones; give one, after the time")
+        moment = moment.replace(tzinfo=zone)
+    return parse_utc(moment)
+
+
+def set_due_date(db_url: str, assignment: str, due: str) -> None:
+    """Record the assignment's due date (see :func:`read_due_date`)."""
     with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_assignment(assignment, duedate=parse_utc(due))
+        gradebook.update_or_create_assignment(assignment, duedate=read_due_date(due))
 
 
 def seconds_late(db_url: str, assignment: str) -> dict[str, float]:
