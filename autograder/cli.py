@@ -309,6 +309,13 @@ def print_summary(result: ClassGrades) -> None:
     print(f"Report: {result.report}")
     if result.feedback:
         print(f"Feedback (hidden tests left out): {result.feedback}/<student>/{result.assignment}/")
+    if result.untimed:
+        shown = ", ".join(one_line(s, 40) for s in result.untimed[:5])
+        more = f" and {len(result.untimed) - 5} more" if len(result.untimed) > 5 else ""
+        print(
+            f"No hand-in time for {len(result.untimed)} of {len(result.rows)} submissions "
+            f"({shown}{more}): without a timestamp.txt they count as on time"
+        )
     # Ids, details and flags carry learner text: one line each, no control characters.
     for row in result.needing_a_look():
         student = one_line(row["student"], 60)

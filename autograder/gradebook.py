@@ -97,6 +97,19 @@ def seconds_late(db_url: str, assignment: str) -> dict[str, float]:
     return _per_submission(db_url, assignment, lambda s: float(s.total_seconds_late or 0))
 
 
+def untimed(db_url: str, assignment: str) -> list[str]:
+    """The students whose submission has no hand-in time while the assignment has a due
+    date: nbgrader counts them on time, as it cannot tell (no ``timestamp.txt``)."""
+    with Gradebook(db_url) as gradebook:
+        try:
+            if gradebook.find_assignment(assignment).duedate is None:
+                return []
+        except MissingEntry:
+            return []
+    times = _per_submission(db_url, assignment, lambda s: s.timestamp)
+    return sorted(student for student, when in times.items() if when is None)
+
+
 def scores(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
     """Points earned per grade cell, per student (manual grades not yet given count as 0)."""
     return _per_submission(

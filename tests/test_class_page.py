@@ -153,3 +153,16 @@ def test_the_page_escapes_student_ids_and_loads_nothing_from_outside(tmp_path):
 )
 def test_a_cell_that_could_start_a_formula_gets_a_quote_in_front(value, expected):
     assert neutralise_cell(value) == expected, f"{value!r}: expected {expected!r}"
+
+
+def test_a_flagged_submission_counts_as_needing_a_look_as_in_the_report():
+    """The class page counts by the report's rule: a status other than ok, or any flag
+    (lateness among them)."""
+    from autograder.grading.statuses import OK
+    from autograder.reports.grades_csv import OK_STATUS
+
+    assert OK_STATUS == OK, "expected the rows' word for ok to be the grader's"
+    rows = grades()
+    rows["01-three-steps"][0]["flags"] = "handed in 1 h late"
+    first = class_table(rows, ROSTER).summaries[0]
+    assert first.needs_a_look == 2, f"expected dee's timeout and ann's late hand-in, got {first}"

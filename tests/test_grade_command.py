@@ -98,3 +98,21 @@ def test_progress_on_a_terminal_is_a_bar(monkeypatch):
     shown = screen.getvalue()
     assert "\r" in shown and "2/2" in shown, f"expected a redrawn bar, got {shown!r}"
     assert "graded 1 of 2" not in shown, shown
+
+
+def test_a_hand_in_without_a_time_matters_only_once_a_due_date_is_set(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+
+    from autograder import gradebook
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    gradebook.quiet_gradebook_warnings()  # nbgrader's own, as the commands silence it
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as book:
+        book.add_assignment("07-job-search")
+        book.add_student("ada")
+        book.add_submission("07-job-search", "ada")  # no timestamp, as without timestamp.txt
+    assert gradebook.untimed(url, "07-job-search") == [], "expected nothing to say without a due"
+    gradebook.set_due_date(url, "07-job-search", "2026-11-20 17:00 UTC")
+    assert gradebook.untimed(url, "07-job-search") == ["ada"]
+    assert gradebook.untimed(url, "no-such-assignment") == []

@@ -147,6 +147,20 @@ def test_late_submissions_are_marked_with_how_late(parallel_run):
     assert int(rows["right"]["seconds_late"]) == 0
 
 
+def test_hand_ins_without_a_time_are_named_when_a_due_date_is_set(parallel_run, capsys):
+    from autograder.cli import print_summary
+    from autograder.grading.class_grades import ClassGrades
+
+    course, rows = parallel_run
+    untimed = gradebook.untimed(gradebook.gradebook_url(course), ASSIGNMENT)
+    assert "late" not in untimed and "right" in untimed, f"got {untimed}"
+    result = ClassGrades(ASSIGNMENT, rows=list(rows.values()), untimed=untimed)
+    print_summary(result)
+    said = capsys.readouterr().out
+    assert f"No hand-in time for {len(untimed)} of {len(rows)} submissions (" in said, said
+    assert "without a timestamp.txt they count as on time" in said, said
+
+
 def test_report_shows_missed_questions_and_who_needs_a_look(parallel_run):
     course, rows = parallel_run
     page = (course / "reports" / f"{ASSIGNMENT}-report.html").read_text(encoding="utf-8")

@@ -31,6 +31,8 @@ class ClassGrades:
     grades: Path | None = None  # the CSV
     report: Path | None = None  # the report page
     feedback: Path | None = None  # feedback/ (one page per learner), if written
+    # Students with no hand-in time although a due date is set: counted on time, unknown.
+    untimed: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many submissions ended with each status."""
@@ -38,7 +40,7 @@ class ClassGrades:
 
     def needing_a_look(self) -> list[dict]:
         """The rows a person should look at: any status but ok, or any flag."""
-        return [row for row in self.rows if row["status"] != statuses.OK or row["flags"]]
+        return [row for row in self.rows if grades_csv.needs_a_look(row)]
 
 
 def grade_class(
@@ -64,6 +66,7 @@ def grade_class(
         return result
     earned = gradebook.scores(db, assignment)
     late = gradebook.seconds_late(db, assignment)
+    result.untimed = gradebook.untimed(db, assignment)
     cells = gradebook.cell_points(db, assignment)
     for outcome in outcomes:
         student = outcome.submission.student

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .csv_safety import neutralise_row
+from .grades_csv import needs_a_look
 from .item_analysis import png_base64
 from .templating import templates
 from .wording import points_text
@@ -168,7 +169,7 @@ def class_table(grades: dict[str, list[dict]], roster: list[str]) -> ClassTable:
                 q1=q1,
                 q3=q3,
                 not_handed_in=tuple(s for s in sorted(on_roster) if s not in rows),
-                needs_a_look=sum(str(r.get("status")) != "ok" for r in rows.values()),
+                needs_a_look=sum(needs_a_look(r) for r in rows.values()),
             )
         )
     return ClassTable(assignments, tuple(learners), tuple(summaries), tuple(extra))

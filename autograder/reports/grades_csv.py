@@ -22,6 +22,15 @@ COLUMNS = [
     "seconds",
 ]
 
+OK_STATUS = "ok"  # autograder.grading.statuses.OK, as the rows carry it
+
+
+def needs_a_look(row: dict) -> bool:
+    """Whether a person should look at a submission's row: any status but ok, or any
+    flag (lateness, a changed kernel, typed answers, ...). The report, the terminal and
+    the class page count by this one rule."""
+    return str(row.get("status", "")) != OK_STATUS or bool(str(row.get("flags") or "").strip())
+
 
 def write_csv(path: Path, rows: list[dict]) -> Path:
     """Write ``rows`` (dicts with :data:`COLUMNS`) as CSV; returns ``path``."""

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from aicareer.plotting import PALETTE, use_course_style  # noqa: E402
 
+from .grades_csv import needs_a_look  # noqa: E402
 from .insight import Insight, with_points  # noqa: E402
 from .item_analysis import item_analysis_style, render_item_analysis  # noqa: E402
 from .templating import templates  # noqa: E402
@@ -112,7 +113,7 @@ def render(
     look = [
         {**r, "flags": [f for f in r.get("flags", "").split(" | ") if f]}
         for r in rows
-        if r["status"] != "ok" or r.get("flags")
+        if needs_a_look(r)
     ]
     labels = dict(insight.labels) if insight else {}
     item_html = ""
