@@ -59,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     grade_cmd.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     grade_cmd.add_argument(
+        "--student",
+        dest="students",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="grade only this student's submission (repeat for more): a late hand-in, or one "
+        "handed in again; everyone else keeps the grades of the last run",
+    )
+    grade_cmd.add_argument(
         "--cold-kernels",
         action="store_true",
         help="start every isolated kernel afresh instead of forking it from a warm template "
@@ -216,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             notebook_timeout=args.notebook_timeout,
             db_url=args.db,
             due=args.due,
+            students=tuple(args.students),
             # Not given: the options' default (the environment's scheduler, if any).
             **({"scheduler": args.scheduler} if args.scheduler else {}),
         )
@@ -256,6 +266,20 @@ def _grade_command(course: Path, assignment: str, options: GradingOptions) -> in
     from .gradebook import read_due_date
     from .grading import cluster
     from .grading.class_grades import grade_class
+    from .grading.engine import find_submissions
+
+    if options.students:
+        handed_in = {s.student for s in find_submissions(course, assignment)}
+        missing = [s for s in dict.fromkeys(options.students) if s not in handed_in]
+        if missing:
+            print(
+                f"No submission of {one_line(assignment, 80)} from "
+                + ", ".join(one_line(s, 40) for s in missing)
+                + f" (looked for {Path(course).resolve() / 'submitted'}/<student>/"
+                f"{one_line(assignment, 80)}/); nothing was graded",
+                file=sys.stderr,
+            )
+            return 2
 
     if options.due:
         try:
@@ -301,10 +325,15 @@ def _grade_command(course: Path, assignment: str, options: GradingOptions) -> in
 
 def print_summary(result: ClassGrades) -> None:
     """The lines an instructor reads after grading: counts, where things are, who to look at."""
-    print(
-        f"Graded {len(result.rows)} submissions of {result.assignment}: "
-        + ", ".join(f"{n} {status}" for status, n in result.counts().items())
-    )
+    counts = ", ".join(f"{n} {status}" for status, n in result.counts().items())
+    graded = len(result.rows) - result.kept
+    if result.kept:
+        print(
+            f"Graded {graded} submissions of {result.assignment}; with the {result.kept} "
+            f"kept from the last grading, the class has {counts}"
+        )
+    else:
+        print(f"Graded {graded} submissions of {result.assignment}: {counts}")
     print(f"Grades: {result.grades}")
     print(f"Report: {result.report}")
     if result.feedback:

@@ -52,6 +52,9 @@ class GradingOptions:
     db_url: str | None = None  # the gradebook, if not SQLite in the course folder
     due: str | None = None  # due date, recorded first so the grades show who was late
     progress: bool = True  # draw a progress bar on stderr
+    # Only these students' submissions are graded; everyone else keeps the rows of the
+    # last grading (their scores read again from the gradebook). Empty: the whole class.
+    students: tuple[str, ...] = ()
     # A Dask scheduler (tcp://HOST:8786) to grade on instead of the local pool
     # (autograder.grading.cluster); default: $DASK_SCHEDULER_ADDRESS, else the local pool.
     scheduler: str | None = field(default_factory=scheduler_from_environment)
@@ -61,5 +64,6 @@ class GradingOptions:
         object.__setattr__(self, "isolation", Isolation(self.isolation))
         if self.scheduler in ("", LOCAL_POOL):
             object.__setattr__(self, "scheduler", None)
+        object.__setattr__(self, "students", tuple(self.students))
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")

@@ -246,6 +246,43 @@ def test_a_notebooks_grades_are_saved_in_one_commit(parallel_run, tmp_path):
     assert gradebook.scores(url, ASSIGNMENT)["partial"] == before
 
 
+def test_grading_one_student_again_keeps_everyone_elses_rows(parallel_run, tmp_path, capsys):
+    """``--student``: partial hands in again (now right); only that submission is graded,
+    and the grades, report and records keep the class's other rows as they were."""
+    course, before = parallel_run
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy)
+    again = copy / "submitted" / "partial" / ASSIGNMENT
+    shutil.rmtree(again)
+    shutil.copytree(copy / "submitted" / "right" / ASSIGNMENT, again)
+    untouched = (copy / "autograded" / "right" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").stat()
+    options = GradingOptions(workers=1, cell_timeout=5, due=DUE, students=("partial",))
+    assert grade_command(copy, ASSIGNMENT, options) == 0
+    said = capsys.readouterr().out
+    assert f"Graded 1 submissions of {ASSIGNMENT}; with the {len(before) - 1} kept" in said, said
+    rows = {
+        r["student"]: r for r in csv.DictReader(open(copy / "reports" / f"{ASSIGNMENT}-grades.csv"))
+    }
+    assert set(rows) == set(before), f"expected the whole class, got {sorted(rows)}"
+    assert rows["partial"]["score"] == before["right"]["score"], rows["partial"]
+    for student in set(before) - {"partial"}:
+        for column in ("score", "status", "detail", "flags", "seconds_late"):
+            assert rows[student][column] == before[student][column], (student, column)
+    again_stat = (copy / "autograded" / "right" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").stat()
+    assert again_stat.st_mtime_ns == untouched.st_mtime_ns, "expected right's graded notebook kept"
+    page = (copy / "reports" / f"{ASSIGNMENT}-report.html").read_text(encoding="utf-8")
+    assert "<td>kernel-exits</td>" in page, "expected the report to cover the whole class"
+
+
+def test_grading_a_student_who_handed_nothing_in_is_refused(parallel_run, tmp_path, capsys):
+    course, _ = parallel_run
+    options = GradingOptions(workers=1, students=("right", "nobody"))
+    assert grade_command(course, ASSIGNMENT, options) == 2
+    err = capsys.readouterr().err
+    assert f"No submission of {ASSIGNMENT} from nobody (looked for" in err, err
+    assert "nothing was graded" in err, err
+
+
 def test_report_escapes_everything_from_submissions():
     from autograder.reports.page import render
 

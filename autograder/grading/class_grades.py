@@ -33,6 +33,7 @@ class ClassGrades:
     feedback: Path | None = None  # feedback/ (one page per learner), if written
     # Students with no hand-in time although a due date is set: counted on time, unknown.
     untimed: list[str] = field(default_factory=list)
+    kept: int = 0  # rows kept from the last grading (when only some students were graded)
 
     def counts(self) -> dict[str, int]:
         """How many submissions ended with each status."""
@@ -93,6 +94,10 @@ def grade_class(
             }
         )
     reports = course / "reports"
+    if options.students:
+        graded_now = len(result.rows)
+        result.rows = _with_earlier_rows(reports, assignment, result.rows, late, db)
+        result.kept = len(result.rows) - graded_now
     result.grades = grades_csv.write_csv(reports / f"{assignment}-grades.csv", result.rows)
     # The same rows unchanged, for the class page and the LMS export to read back.
     grade_records.write_records(reports, assignment, result.rows)
@@ -104,6 +109,26 @@ def grade_class(
     if options.feedback:
         result.feedback = course / "feedback"
     return result
+
+
+def _with_earlier_rows(
+    reports: Path, assignment: str, rows: list[dict], late: dict[str, float], db: str
+) -> list[dict]:
+    """``rows`` of the students just graded, with the last grading's rows of everyone else:
+    their scores read again from the gradebook (marks given by hand since count), their
+    lateness by today's due date. Sorted by student, as a whole class's rows are."""
+    regraded = {row["student"] for row in rows}
+    earlier = grade_records.read_records(reports, assignment) or []
+    kept = [row for row in earlier if row.get("student") not in regraded]
+    kept = grade_records.with_current_scores({assignment: kept}, db)[assignment]
+    for row in kept:
+        seconds = late.get(row["student"], 0)
+        was = describe_lateness(float(row.get("seconds_late") or 0))
+        flags = [f for f in str(row.get("flags") or "").split(" | ") if f and f != was]
+        if describe_lateness(seconds):
+            flags.insert(0, describe_lateness(seconds))
+        row.update(flags=" | ".join(flags), seconds_late=round(seconds))
+    return sorted(kept + rows, key=lambda row: row["student"])
 
 
 def _check_integrity(course: Path, outcome: Outcome, earned: dict) -> tuple[str, str, list[str]]:

@@ -82,7 +82,8 @@ def grade(
     executor: Executor | None = None,
     on_outcome: Callable[[Outcome, int], None] | None = None,
 ) -> list[Outcome]:
-    """Autograde every submission of ``assignment`` in ``course``.
+    """Autograde every submission of ``assignment`` in ``course`` (only those of
+    ``options.students``, if it names any).
 
     The assignment must have been released (``make release``), so that nbgrader's
     gradebook knows its cells. ``on_outcome(outcome, total)`` is called as each
@@ -92,6 +93,8 @@ def grade(
     course = Path(course).resolve()
     options = options or GradingOptions()
     submissions = find_submissions(course, assignment)
+    if options.students:
+        submissions = [s for s in submissions if s.student in set(options.students)]
     if not submissions:
         return []
     problem = "turned off" if options.isolation is Isolation.OFF else isolation_problem()
