@@ -121,7 +121,7 @@ class Assignment(Binder):
         """Record an answer by typing, for places where the widgets do not show."""
         question = self._question(question_id)
         try:
-            value = question.check(value)
+            value = question.check_typed(value)
         except InvalidAnswer as error:
             raise ValueError(
                 f"Question {question_id}: {error}. Type it as {self.example_call(question)}"

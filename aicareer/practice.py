@@ -11,7 +11,7 @@ from .binder import Binder
 from .display import strip_tags
 from .grading import assess
 from .progress import WORKSPACE_MARK, record_practice, session_notebook
-from .questions import Question
+from .questions import InvalidAnswer, Question
 from .widgets import GREEN, GREY, RED, status_html
 
 
@@ -106,7 +106,10 @@ class Practice(Binder):
 
     def answer(self, question_id: str, value) -> None:
         """Answer by typing; feedback is shown under the widget."""
-        self._question(question_id)
+        try:
+            self._question(question_id).check_typed(value)
+        except InvalidAnswer as error:
+            raise ValueError(f"Practice {question_id}: {error}") from None
         widget = self.widgets[question_id]
         widget.value = value
         print(f"Practice {question_id}: {html.unescape(strip_tags(widget.feedback.value))}")

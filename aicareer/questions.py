@@ -118,6 +118,11 @@ class Question:
         """Return ``value`` if it is a well-formed answer to this question, else raise."""
         return self.check_shape(value)
 
+    def check_typed(self, value):
+        """:meth:`check` for an answer typed with ``hw.answer``: also one the widget could
+        have given (the same as ``check`` unless a kind says otherwise)."""
+        return self.check(value)
+
     def score(self, value, key, tolerance: float = 0.0) -> tuple[float, str]:  # pragma: no cover
         """The fraction of the points ``value`` earns against ``key`` (0 to 1), and why.
 
@@ -267,6 +272,8 @@ class Numeric(Question):
     high: float = 1.0
     step: float = 0.1
     unit: str = ""
+    # A slider gives only values on its steps; a text box takes any number in the range.
+    slider: bool = True
     kind: str = field(init=False, default="numeric")
     asking_method: ClassVar[str] = "numeric"
 
@@ -289,7 +296,13 @@ class Numeric(Question):
         for example to redraw a plot.
         """
         question = cls(
-            question_id, prompt, low=float(low), high=float(high), step=float(step), unit=unit
+            question_id,
+            prompt,
+            low=float(low),
+            high=float(high),
+            step=float(step),
+            unit=unit,
+            slider=bool(slider),
         )
         return question, {"on_change": on_change, "slider": slider, **extra}
 
@@ -301,6 +314,21 @@ class Numeric(Question):
         value = self.check_shape(value)
         if not self.low <= value <= self.high:
             raise InvalidAnswer(f"{value} is outside the range {self.low} to {self.high}")
+        return value
+
+    def check_typed(self, value):
+        value = self.check(value)
+        if self.slider and self.step > 0 and value != self.high:
+            # A typed answer between two of the slider's steps could never be clicked, and
+            # the question's key and tolerance are set on the steps.
+            steps = (value - self.low) / self.step
+            if abs(steps - round(steps)) > 1e-6:
+                below = self.low + math.floor(steps) * self.step
+                raise InvalidAnswer(
+                    f"{value:g} is between two steps of the slider, which moves in steps of "
+                    f"{self.step:g} from {self.low:g}; the nearest are {below:g} and "
+                    f"{min(below + self.step, self.high):g}"
+                )
         return value
 
     def score(self, value, key, tolerance: float = 0.0):

@@ -203,3 +203,18 @@ def test_matching_hint_is_not_shown_for_an_item_not_yet_answered():
         question, {"x": "A", "y": "A"}, {"x": "A", "y": "B"}, hints={"y": "y is B"}
     )
     assert "y is B" in message
+
+
+def test_a_typed_number_off_the_sliders_steps_is_refused_with_the_nearest_steps(hw):
+    """A number typed with ``hw.answer`` between two of the slider's steps is not saved:
+    the key and its tolerance are set on the steps, so it would be graded against a grid
+    the learner never saw."""
+    hw.numeric("1.2", "Hours per week?", low=0, high=10, step=0.25)
+    with pytest.raises(ValueError) as refused:
+        hw.answer("1.2", 2.6)
+    said = str(refused.value)
+    assert "Question 1.2: 2.6 is between two steps of the slider" in said, said
+    assert "the nearest are 2.5 and 2.75" in said, said
+    assert "1.2" not in hw.sheet.answers, "expected nothing saved"
+    hw.answer("1.2", 2.75)
+    assert hw.value_of("1.2") == 2.75

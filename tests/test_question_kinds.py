@@ -94,7 +94,9 @@ def test_question_asked_separates_the_question_from_the_widget_options():
     question, options = question_asked(
         "numeric", "2.1", "Weeks?", 0, 20, 1, " weeks", False, correct=4
     )
-    assert question == Numeric("2.1", "Weeks?", low=0.0, high=20.0, step=1.0, unit=" weeks")
+    assert question == Numeric(
+        "2.1", "Weeks?", low=0.0, high=20.0, step=1.0, unit=" weeks", slider=False
+    )
     assert options == {"on_change": None, "slider": False, "correct": 4}, options
     question, options = question_asked("ranking", "2.2", "Order", ("b", "a"), on_change=print)
     assert question == Ranking("2.2", "Order", items=("b", "a")) and options == {
@@ -196,3 +198,18 @@ def test_guesses_are_the_answers_that_need_no_knowledge():
     ]
     assert SingleChoice("4", "s", options=("a",)).guesses() == []
     assert Numeric("5", "n").guesses() == []
+
+
+def test_a_typed_number_must_be_one_a_slider_can_give():
+    """``hw.answer`` takes a typed number only on the slider's steps (the key and its
+    tolerance are set on them); a text box takes any number in its range, and a key may
+    lie between two steps."""
+    slider = Numeric("1.2", "Hours?", low=0.0, high=10.0, step=0.25)
+    assert slider.check_typed(2.75) == 2.75 and slider.check_typed(3) == 3.0
+    assert Numeric("1", "p", low=0.0, high=1.0, step=0.1).check_typed(0.30000000000000004)
+    with pytest.raises(InvalidAnswer) as off:
+        slider.check_typed(2.6)
+    assert "the nearest are 2.5 and 2.75" in str(off.value), str(off.value)
+    assert slider.check(2.6) == 2.6, "expected a key between two steps accepted"
+    text_box = Numeric("1.2", "Hours?", low=0.0, high=10.0, step=0.25, slider=False)
+    assert text_box.check_typed(2.6) == 2.6
