@@ -57,6 +57,10 @@ def readout_format(step: float) -> str:
     return f".{decimals}f"
 
 
+# The line of a question's plain text that names the answer saved when its cell ran.
+SAVED_ANSWER_LABEL = "Answer saved when this cell ran:"
+
+
 class QuestionWidget(widgets.VBox):
     """The shared frame: prompt, controls, status line and feedback line.
 
@@ -150,8 +154,12 @@ class QuestionWidget(widgets.VBox):
         return bundle
 
     def fallback_text(self) -> str:
-        """What a learner sees where widgets do not render."""
+        """What a learner sees where widgets do not render. Its second line, when an answer
+        was saved, says which (the feedback page shows the first two lines)."""
         lines = [f"Question {self.question.id}: {self.question.prompt}"]
+        if self._value is not None:
+            described = self.question.describe(self._value, getattr(self.question, "unit", ""))
+            lines.append(f"{SAVED_ANSWER_LABEL} {described}")
         choices = self._binder.choices_text(self.question)
         if choices:
             lines.append(choices)

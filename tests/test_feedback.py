@@ -140,3 +140,27 @@ def test_only_nbgraders_session_warning_is_silenced():
         warnings.warn_explicit(noise, SAWarning, "api.py", 1, module="nbgrader.api")
         warnings.warn_explicit("something else", SAWarning, "api.py", 1, module="nbgrader.api")
     assert [str(w.message) for w in caught] == ["something else"]
+
+
+def test_a_widget_shows_the_answer_it_was_graded_with_and_a_chart_no_stray_text(course):
+    """A question's saved answer, from the line the course's widgets add to their text; a
+    plain output widget (a live chart) shows a short note instead of its Python repr."""
+    from aicareer.widgets import SAVED_ANSWER_LABEL
+
+    nb = notebook("My plan: ...")
+    nb.cells[0].outputs[0]["data"]["text/plain"] = (
+        f"Question 1.2: Which move?\n{SAVED_ANSWER_LABEL} Role switch <b>\n  - Role switch"
+    )
+    chart = new_output(
+        "display_data",
+        data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "y", "version_major": 2},
+            "text/plain": "Output()",
+        },
+    )
+    nb.cells[0].outputs.append(chart)
+    nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]["y"] = {}
+    html = render(course, nb)
+    assert f"{SAVED_ANSWER_LABEL} Role switch &lt;b&gt;" in html, "expected the answer, escaped"
+    assert "Output()" not in html, "expected no Python repr of the chart's widget"
+    assert "An interactive chart or control was shown here" in html

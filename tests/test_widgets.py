@@ -132,6 +132,21 @@ def test_fallback_text_tells_how_to_answer_by_typing(hw):
     assert "application/vnd.jupyter.widget-view+json" in data
 
 
+def test_fallback_text_names_the_saved_answer_on_its_second_line(hw):
+    """The line the feedback page shows under the question: none before an answer, the
+    answer itself once saved."""
+    from aicareer.widgets import SAVED_ANSWER_LABEL
+
+    def plain():
+        bundle = hw.widgets["1.2"]._repr_mimebundle_()
+        return (bundle[0] if isinstance(bundle, tuple) else bundle)["text/plain"].splitlines()
+
+    hw.single_choice("1.2", "Kind?", OPTIONS)
+    assert SAVED_ANSWER_LABEL not in "\n".join(plain()), plain()
+    hw.widgets["1.2"].control.value = "Both"
+    assert plain()[1] == f"{SAVED_ANSWER_LABEL} Both", plain()
+
+
 def test_grading_mode_reads_but_never_writes(hw, monkeypatch):
     hw.single_choice("1.2", "Kind?", OPTIONS)
     hw.widgets["1.2"].control.value = "Both"
