@@ -208,7 +208,7 @@ def _students_03():
                 "test_plan_topics_best": "not <",
                 "test_review_dates_weekends": "weekday() is 5 for Saturday",
                 "test_hours_by_topic_month": "loop over its argument `log`",
-                "test_hours_by_topic_month_years": "loop over its argument `log`",
+                "test_hours_by_topic_month_years": "reads its argument `log`, not LOG",
             },
         },
         "unsorted": {
