@@ -233,8 +233,8 @@ class MultipleChoice(Question):
         fraction = max(0.0, (hits - false_alarms) / len(right)) if right else float(not chosen)
         missed = len(right - chosen)
         return fraction, (
-            f"{hits} of {len(right)} right options chosen, {false_alarms} chosen that do not "
-            f"apply, {missed} left out."
+            f"{hits} of {len(right)} right options chosen, {false_alarms} chosen that "
+            f"{'does' if false_alarms == 1 else 'do'} not apply, {missed} left out."
         )
 
     def hint(self, value, key, hints, hint_missed=False):

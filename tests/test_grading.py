@@ -101,7 +101,7 @@ def test_multiple_choice_hints_speak_only_of_wrong_ticks(hw):
     assert "0 of 2 right options chosen" in message and "2 left out" in message
     message = assess(question, ["a", "c"], key, hints=hints)[1]
     assert "c never holds." in message and "b is also" not in message and "d is" not in message
-    assert "1 left out" in message
+    assert "1 left out" in message and "1 chosen that does not apply" in message, message
     hw.multiple_choice("2.2", "Which?", ["a", "b", "c", "d"])
     hw.answer("2.2", [])
     with pytest.raises(WrongAnswer) as raised:
