@@ -46,6 +46,11 @@ class InvalidAnswer(ValueError):
     """An answer that is not of the shape its question accepts."""
 
 
+# The line of a question widget's plain text that names the answer saved when its cell
+# ran; the grader's feedback page looks for it.
+SAVED_ANSWER_LABEL = "Answer saved when this cell ran:"
+
+
 def check_question_id(question_id: str) -> str:
     """Return ``question_id`` if it is a usable id (letters, digits, ``.``, ``-``, ``_``)."""
     if not isinstance(question_id, str) or not QUESTION_ID.match(question_id):

@@ -20,7 +20,15 @@ from typing import ClassVar
 
 import ipywidgets as widgets
 
-from .questions import Matching, MultipleChoice, Numeric, Question, Ranking, SingleChoice
+from .questions import (
+    SAVED_ANSWER_LABEL,
+    Matching,
+    MultipleChoice,
+    Numeric,
+    Question,
+    Ranking,
+    SingleChoice,
+)
 
 # JupyterLab's own theme colours, so that the text stays readable in its light and dark
 # themes alike (error red #d32f2f on white, #f44336 on the dark grey; success green
@@ -55,10 +63,6 @@ def readout_format(step: float) -> str:
     whole weeks reads "13", not "13.00", and one in tenths reads "2.5"."""
     decimals = max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
     return f".{decimals}f"
-
-
-# The line of a question's plain text that names the answer saved when its cell ran.
-SAVED_ANSWER_LABEL = "Answer saved when this cell ran:"
 
 
 class QuestionWidget(widgets.VBox):

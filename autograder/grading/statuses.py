@@ -49,8 +49,9 @@ from ..guards.files import (
 from ..guards.text import one_line
 from ..notebooks import load_notebook
 from ..preprocessors.execute import KERNEL_DIED_ERROR, NOTEBOOK_TIMEOUT_ERROR
+from ..reports.grades_csv import OK_STATUS
 
-OK = "ok"
+OK = OK_STATUS  # defined with the grade rows, which the reports read without this module
 MISSING_NOTEBOOK = "missing notebook"
 NOTEBOOK_TOO_LARGE = "notebook too large"
 TOO_LARGE = "too large"

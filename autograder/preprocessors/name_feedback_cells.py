@@ -9,6 +9,8 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from aicareer.questions import SAVED_ANSWER_LABEL
+
 from ..gradebook import hand_marked
 from ..notebooks import grade_id, is_graded_by_hand, is_task
 
@@ -102,6 +104,7 @@ class NameFeedbackCells(Preprocessor):
                     meta["answered"] = _answered(nb, released, index)
         info["by_hand_points"] = by_hand_points
         info["self_marking"] = self.self_marking
+        info["saved_answer_label"] = SAVED_ANSWER_LABEL  # the line the template shows
         return nb, resources
 
     @staticmethod

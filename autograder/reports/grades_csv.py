@@ -22,7 +22,7 @@ COLUMNS = [
     "seconds",
 ]
 
-OK_STATUS = "ok"  # autograder.grading.statuses.OK, as the rows carry it
+OK_STATUS = "ok"  # the status of a submission graded without a problem (statuses.OK)
 
 
 def needs_a_look(row: dict) -> bool:
